@@ -1,0 +1,119 @@
+/**
+ * The pool's JWKS, fetched once and kept: refetched on an unknown `kid` at most once per cooldown,
+ * refreshed in the background when older than `maxAge`, and kept serving while Cognito's JWKS
+ * endpoint is down. Concurrent callers share one fetch.
+ */
+import { createLocalJWKSet, errors as joseErrors } from 'jose'
+import type { CryptoKey, JSONWebKeySet, JWTHeaderParameters, FlattenedJWSInput } from 'jose'
+import { request } from 'undici'
+import type { Dispatcher } from 'undici'
+import { JwksFetchError } from './errors.js'
+
+export interface JwksCacheConfig {
+  jwksUri: string
+  timeout: number
+  cooldown: number
+  maxAge: number
+  dispatcher: Dispatcher | undefined
+  /** Called with a message (never key material) when a background refresh fails. */
+  onBackgroundError?: (err: Error) => void
+}
+
+type KeyResolver = ReturnType<typeof createLocalJWKSet>
+
+/** A JWKS answer is a few kB; refuse to buffer more. */
+const MAX_BODY = 512 * 1024
+/** A failed fetch of a cold cache is not retried sooner than this, so a flood against a dead JWKS endpoint stays a trickle. */
+const COLD_RETRY_MS = 1000
+
+export class JwksCache {
+  readonly #config: JwksCacheConfig
+  #resolver: KeyResolver | undefined
+  #kids = new Set<string>()
+  #fetchedAt = 0
+  #lastAttempt = Number.NEGATIVE_INFINITY
+  #lastFailure: JwksFetchError | undefined
+  #pending: Promise<void> | undefined
+  /** How many times the JWKS was requested; for tests and metrics. */
+  fetchCount = 0
+
+  constructor (config: JwksCacheConfig) {
+    this.#config = config
+  }
+
+  /** jose's key resolver: `jwtVerify(token, cache.getKey, ...)`. */
+  readonly getKey = async (header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
+    const now = Date.now()
+    if (this.#resolver === undefined) {
+      if (this.#lastFailure !== undefined && now - this.#lastAttempt < COLD_RETRY_MS) throw this.#lastFailure
+      await this.#refresh()
+    } else if (now - this.#fetchedAt > this.#config.maxAge && this.#canFetch(now)) {
+      // Stale: refresh in the background and keep answering with the keys we have.
+      this.#refresh().catch((err: Error) => this.#config.onBackgroundError?.(err))
+    }
+    if (typeof header.kid === 'string' && !this.#kids.has(header.kid) && this.#canFetch(now)) {
+      // An unknown kid may be a key Cognito has just rotated in: one refetch per cooldown window.
+      await this.#refresh().catch(() => {})
+    }
+    return (this.#resolver as KeyResolver)(header, token) as Promise<CryptoKey>
+  }
+
+  /** Fetches the keys now (a warm-up at start); rejects when they cannot be fetched. */
+  hydrate (): Promise<void> {
+    return this.#refresh()
+  }
+
+  #canFetch (now: number): boolean {
+    return this.#pending !== undefined || now - this.#lastAttempt >= this.#config.cooldown
+  }
+
+  #refresh (): Promise<void> {
+    this.#pending ??= this.#fetch().finally(() => { this.#pending = undefined })
+    return this.#pending
+  }
+
+  async #fetch (): Promise<void> {
+    this.#lastAttempt = Date.now()
+    this.fetchCount++
+    const { jwksUri, timeout, dispatcher } = this.#config
+    try {
+      const response = await request(jwksUri, {
+        method: 'GET',
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(timeout),
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        ...(dispatcher ? { dispatcher } : {})
+      })
+      if (response.statusCode !== 200) {
+        await response.body.dump()
+        throw new Error(`HTTP ${response.statusCode}`)
+      }
+      const chunks: Buffer[] = []
+      let size = 0
+      for await (const chunk of response.body) {
+        size += chunk.length
+        if (size > MAX_BODY) {
+          response.body.destroy()
+          throw new Error('answer too large')
+        }
+        chunks.push(chunk)
+      }
+      const jwks = JSON.parse(Buffer.concat(chunks).toString('utf8')) as JSONWebKeySet
+      // createLocalJWKSet checks the shape; keys it cannot use simply never match a token.
+      const resolver = createLocalJWKSet(jwks)
+      this.#resolver = resolver
+      this.#kids = new Set(jwks.keys.map(key => key.kid).filter((kid): kid is string => typeof kid === 'string'))
+      this.#fetchedAt = Date.now()
+      this.#lastFailure = undefined
+    } catch (err) {
+      const reason = err instanceof Error && err.name === 'TimeoutError'
+        ? 'timed out'
+        : err instanceof joseErrors.JWKSInvalid || err instanceof SyntaxError
+          ? 'not a JWKS'
+          : (err as { code?: string }).code ?? (err as Error).message
+      this.#lastFailure = new JwksFetchError(`JWKS fetch failed: ${reason}`, { cause: err })
+      throw this.#lastFailure
+    }
+  }
+}

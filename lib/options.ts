@@ -1,0 +1,304 @@
+/**
+ * Raw options (or the environment) in, one frozen, validated, defaulted configuration out.
+ * Everything downstream trusts the resolved config.
+ */
+import { hkdfSync } from 'node:crypto'
+import type { Dispatcher } from 'undici'
+import { InvalidOptionError } from './errors.js'
+import type { FastifyCognitoOptions, LoginResult, SameSite } from './types.js'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+/** What each sealed cookie is for; each purpose has its own key so a cookie cannot stand in for another. */
+export type CookiePurpose = 'access' | 'id' | 'refresh' | 'tx'
+
+export interface ResolvedConfig {
+  userPoolId: string
+  region: string
+  clientId: string
+  clientSecret: string | undefined
+  domain: string
+  authorizeUrl: string
+  tokenUrl: string
+  revokeUrl: string
+  logoutUrl: string
+  redirectUri: string
+  logoutUri: string
+  scopes: readonly string[]
+  issuers: readonly string[]
+  jwksUri: string
+  leeway: number
+  disabled: boolean
+  refresh: boolean
+  autoRefresh: boolean
+  defaultReturnTo: string
+  routes: { login: string | false, callback: string | false, refresh: string | false, logout: string | false }
+  onLogin: ((request: FastifyRequest, reply: FastifyReply, login: LoginResult) => unknown) | undefined
+  cookie: {
+    domain: string | undefined
+    sameSite: SameSite
+    secure: boolean
+    path: string
+    names: Record<'access' | 'id' | 'refresh', string>
+    transactionPrefix: string
+    transactionPath: string
+    maxAge: number
+    refreshMaxAge: number
+    transactionMaxAge: number
+  }
+  /** Derived 32-byte keys per purpose, newest first. */
+  keys: Record<CookiePurpose, Buffer[]>
+  tokenSources: { cookie: boolean, bearer: boolean }
+  redirectToLogin: boolean
+  timeout: number
+  jwks: { timeout: number, cooldown: number, maxAge: number, warmup: boolean }
+  tokenCacheSize: number
+  dispatcher: Dispatcher | undefined
+  /** Origins allowed to drive the POST routes: the app's own, from `redirectUri`. */
+  appOrigin: string
+}
+
+const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+$/
+const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]'])
+const COOKIE_NAME = /^[A-Za-z0-9_-]{1,32}$/
+const PATH = /^\/[\x21-\x7e]*$/
+
+function fail (name: string, must: string): never {
+  throw new InvalidOptionError(`${name} ${must}`)
+}
+
+function requireString (value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.trim() === '') fail(name, 'is required and must be a non-empty string')
+  return value.trim()
+}
+
+function parseUrl (value: unknown, name: string): URL {
+  const raw = requireString(value, name)
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    fail(name, `must be an absolute URL (got "${raw}")`)
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOCALHOST.has(url.hostname))) {
+    fail(name, 'must use https (plain http is only allowed for localhost)')
+  }
+  return url
+}
+
+function positive (value: unknown, name: string, fallback: number, { allowZero = false } = {}): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    fail(name, `must be a ${allowZero ? 'non-negative' : 'positive'} number`)
+  }
+  return value
+}
+
+function flag (value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') fail(name, 'must be a boolean')
+  return value
+}
+
+function routePath (value: unknown, name: string, fallback: string): string | false {
+  if (value === undefined) return fallback
+  if (value === false) return false
+  if (typeof value !== 'string' || !PATH.test(value)) fail(name, 'must be a path starting with "/", or false')
+  return value
+}
+
+function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined): Record<CookiePurpose, Buffer[]> {
+  const list = Array.isArray(secret) ? secret : [secret]
+  if (list.length === 0) fail('secret', 'must hold at least one secret')
+  const secrets = list.map((s, i) => {
+    const name = Array.isArray(secret) ? `secret[${i}]` : 'secret'
+    if (typeof s !== 'string' && !Buffer.isBuffer(s)) fail(name, 'is required: a string of at least 32 characters (env SECRET_KEY)')
+    if (Buffer.byteLength(s) < 32) fail(name, 'must be at least 32 characters long')
+    return Buffer.from(s)
+  })
+  // HKDF (RFC 5869) turns each secret into one independent 32-byte key per cookie purpose.
+  const derive = (purpose: CookiePurpose): Buffer[] =>
+    secrets.map(s => Buffer.from(hkdfSync('sha256', s, 'fastify-cognito', `cookie:${purpose}:v1`, 32)))
+  return { access: derive('access'), id: derive('id'), refresh: derive('refresh'), tx: derive('tx') }
+}
+
+/** Validates the options once, at registration, and returns the frozen configuration. */
+export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig {
+  if (options === null || typeof options !== 'object') fail('object', 'is required')
+  const userPoolId = requireString(options.userPoolId, 'userPoolId')
+  if (!/^[\w-]+_[0-9A-Za-z]+$/.test(userPoolId)) fail('userPoolId', `must look like "<region>_<id>" (got "${userPoolId}")`)
+  const poolRegion = POOL_ID.exec(userPoolId)?.[1]
+  if (poolRegion === undefined && options.region === undefined) fail('region', `is required: it cannot be read from userPoolId "${userPoolId}"`)
+  const region = options.region === undefined ? poolRegion as string : requireString(options.region, 'region')
+  const clientId = requireString(options.clientId, 'clientId')
+  const clientSecret = options.clientSecret === undefined || options.clientSecret === ''
+    ? undefined
+    : requireString(options.clientSecret, 'clientSecret')
+
+  const domainUrl = parseUrl(options.domain, 'domain')
+  if (domainUrl.search || domainUrl.hash) fail('domain', 'must not have a query or fragment')
+  const domain = domainUrl.origin + domainUrl.pathname.replace(/\/+$/, '')
+  const redirect = parseUrl(options.redirectUri, 'redirectUri')
+  const logout = parseUrl(options.logoutUri, 'logoutUri')
+
+  const scopes = options.scopes === undefined ? ['openid'] : options.scopes
+  if (!Array.isArray(scopes) || scopes.some(s => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
+    fail('scopes', 'must be a list of scope names')
+  }
+  // The ID token (and with it the nonce check) only comes back when openid is asked for.
+  if (!scopes.includes('openid')) fail('scopes', 'must include "openid"')
+
+  const defaultIssuer = `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`
+  const issuer = options.issuer === undefined ? defaultIssuer : parseUrl(options.issuer, 'issuer').href.replace(/\/+$/, '')
+  const additionalIssuers = options.additionalIssuers ?? []
+  if (!Array.isArray(additionalIssuers)) fail('additionalIssuers', 'must be a list of URLs')
+  const issuers = [issuer, ...additionalIssuers.map((v, i) => parseUrl(v, `additionalIssuers[${i}]`).href.replace(/\/+$/, ''))]
+
+  const cookie = options.cookie ?? {}
+  if (typeof cookie !== 'object') fail('cookie', 'must be an object')
+  const plainLocalhost = redirect.protocol === 'http:'
+  const secure = flag(cookie.secure, 'cookie.secure', !plainLocalhost)
+  const sameSite = cookie.sameSite === undefined ? 'lax' : cookie.sameSite
+  if (!['lax', 'strict', 'none'].includes(sameSite)) fail('cookie.sameSite', 'must be "lax", "strict" or "none"')
+  if (sameSite === 'none' && !secure) fail('cookie.sameSite', '"none" requires cookie.secure (browsers drop SameSite=None cookies that are not Secure)')
+  const cookieDomain = cookie.domain === undefined ? undefined : requireString(cookie.domain, 'cookie.domain')
+  if (cookieDomain !== undefined && !/^\.?[a-z0-9.-]{1,253}$/i.test(cookieDomain)) fail('cookie.domain', 'must be a host name')
+  const baseName = cookie.name === undefined ? 'cognito' : cookie.name
+  if (typeof baseName !== 'string' || !COOKIE_NAME.test(baseName)) fail('cookie.name', 'must be 1 to 32 letters, digits, "_" or "-"')
+  // __Host- binds a cookie to this exact host, Secure, Path=/ (RFC 6265bis): a sibling subdomain cannot plant or overwrite it.
+  const hostPrefix = secure && cookieDomain === undefined ? '__Host-' : ''
+  const securePrefix = secure ? '__Secure-' : ''
+
+  const routes = options.routes ?? {}
+  const callbackPath = redirect.pathname
+  const resolvedRoutes = {
+    login: routePath(routes.login, 'routes.login', '/login'),
+    callback: routePath(routes.callback, 'routes.callback', callbackPath),
+    refresh: routePath(routes.refresh, 'routes.refresh', '/refresh'),
+    logout: routePath(routes.logout, 'routes.logout', '/logout')
+  }
+  const defaultReturnTo = options.defaultReturnTo === undefined ? '/' : options.defaultReturnTo
+  if (typeof defaultReturnTo !== 'string' || !defaultReturnTo.startsWith('/') || defaultReturnTo.startsWith('//')) {
+    fail('defaultReturnTo', 'must be a same-origin path starting with "/"')
+  }
+  if (options.onLogin !== undefined && typeof options.onLogin !== 'function') fail('onLogin', 'must be a function')
+
+  const sources = options.tokenSources ?? {}
+  const tokenSources = { cookie: flag(sources.cookie, 'tokenSources.cookie', true), bearer: flag(sources.bearer, 'tokenSources.bearer', true) }
+  if (!tokenSources.cookie && !tokenSources.bearer) fail('tokenSources', 'must enable cookie, bearer or both')
+
+  const timeout = positive(options.timeout, 'timeout', 5000)
+  const jwksOptions = options.jwks ?? {}
+  const refresh = flag(options.refresh, 'refresh', true)
+
+  const config: ResolvedConfig = {
+    userPoolId,
+    region,
+    clientId,
+    clientSecret,
+    domain,
+    authorizeUrl: `${domain}/oauth2/authorize`,
+    tokenUrl: `${domain}/oauth2/token`,
+    revokeUrl: `${domain}/oauth2/revoke`,
+    // Cognito's logout wants client_id and logout_uri; it ignores post_logout_redirect_uri.
+    logoutUrl: `${domain}/logout?${new URLSearchParams({ client_id: clientId, logout_uri: logout.href })}`,
+    redirectUri: redirect.href,
+    logoutUri: logout.href,
+    scopes: Object.freeze([...scopes]),
+    issuers: Object.freeze(issuers),
+    jwksUri: `${issuer}/.well-known/jwks.json`,
+    leeway: positive(options.leeway, 'leeway', 5, { allowZero: true }),
+    disabled: flag(options.disabled, 'disabled', false),
+    refresh,
+    autoRefresh: refresh && flag(options.autoRefresh, 'autoRefresh', true),
+    defaultReturnTo,
+    routes: resolvedRoutes,
+    onLogin: options.onLogin,
+    cookie: {
+      domain: cookieDomain,
+      sameSite,
+      secure,
+      path: '/',
+      names: {
+        access: `${hostPrefix}${baseName}_access`,
+        id: `${hostPrefix}${baseName}_id`,
+        refresh: `${hostPrefix}${baseName}_refresh`
+      },
+      transactionPrefix: `${securePrefix}${baseName}_tx_`,
+      // The transaction cookie only travels to the callback.
+      transactionPath: callbackPath,
+      maxAge: positive(cookie.maxAge, 'cookie.maxAge', 3600),
+      refreshMaxAge: positive(cookie.refreshMaxAge, 'cookie.refreshMaxAge', 86400),
+      transactionMaxAge: positive(cookie.transactionMaxAge, 'cookie.transactionMaxAge', 600)
+    },
+    keys: deriveKeys(options.secret),
+    tokenSources,
+    redirectToLogin: flag(options.redirectToLogin, 'redirectToLogin', true),
+    timeout,
+    jwks: {
+      timeout: positive(jwksOptions.timeout, 'jwks.timeout', timeout),
+      cooldown: positive(jwksOptions.cooldown, 'jwks.cooldown', 30_000, { allowZero: true }),
+      maxAge: positive(jwksOptions.maxAge, 'jwks.maxAge', 3_600_000),
+      warmup: flag(jwksOptions.warmup, 'jwks.warmup', true)
+    },
+    tokenCacheSize: positive(options.tokenCacheSize, 'tokenCacheSize', 1000, { allowZero: true }),
+    dispatcher: options.dispatcher,
+    appOrigin: redirect.origin
+  }
+  return Object.freeze(config)
+}
+
+function envFlag (env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  if (/^(true|1|yes|on)$/i.test(raw)) return true
+  if (/^(false|0|no|off)$/i.test(raw)) return false
+  throw new InvalidOptionError(`${name} must be true or false (got "${raw}")`)
+}
+
+function envNumber (env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value < 0) throw new InvalidOptionError(`${name} must be a non-negative number (got "${raw}")`)
+  return value
+}
+
+/**
+ * Builds options from environment variables with flask-cognito-lib's names (and `SECRET_KEY`).
+ * Unset variables are left out, so the plugin's defaults apply; `overrides` win over the environment.
+ *
+ * @example
+ * await app.register(fastifyCognito, optionsFromEnv(process.env, { routes: { refresh: false } }))
+ */
+export function optionsFromEnv (env: NodeJS.ProcessEnv = process.env, overrides: Partial<FastifyCognitoOptions> = {}): FastifyCognitoOptions {
+  const pick = (name: string): string | undefined => env[name] === '' ? undefined : env[name]
+  const scopes = pick('AWS_COGNITO_SCOPES')
+  const sameSite = pick('AWS_COGNITO_COOKIE_SAMESITE')
+  const cookie = {
+    domain: pick('AWS_COGNITO_COOKIE_DOMAIN'),
+    sameSite: sameSite?.toLowerCase() as SameSite | undefined,
+    maxAge: envNumber(env, 'AWS_COGNITO_COOKIE_AGE_SECONDS'),
+    refreshMaxAge: envNumber(env, 'AWS_COGNITO_REFRESH_COOKIE_AGE_SECONDS')
+  }
+  const fromEnv = {
+    region: pick('AWS_REGION'),
+    userPoolId: pick('AWS_COGNITO_USER_POOL_ID'),
+    domain: pick('AWS_COGNITO_DOMAIN'),
+    clientId: pick('AWS_COGNITO_USER_POOL_CLIENT_ID'),
+    clientSecret: pick('AWS_COGNITO_USER_POOL_CLIENT_SECRET'),
+    redirectUri: pick('AWS_COGNITO_REDIRECT_URL'),
+    logoutUri: pick('AWS_COGNITO_LOGOUT_URL'),
+    scopes: scopes?.split(/[\s,]+/).filter(Boolean),
+    leeway: envNumber(env, 'AWS_COGNITO_EXPIRATION_LEEWAY'),
+    refresh: envFlag(env, 'AWS_COGNITO_REFRESH_FLOW_ENABLED'),
+    disabled: envFlag(env, 'AWS_COGNITO_DISABLED'),
+    issuer: pick('AWS_COGNITO_ISSUER'),
+    secret: pick('SECRET_KEY'),
+    cookie: dropUndefined(cookie)
+  }
+  return { ...dropUndefined(fromEnv), ...overrides } as FastifyCognitoOptions
+}
+
+function dropUndefined<T extends object> (value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}

@@ -1,0 +1,216 @@
+/**
+ * Public types: the options, the claims, the identity on the request, and the Fastify augmentation.
+ */
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { Dispatcher } from 'undici'
+
+/** SameSite attribute of the plugin's cookies. */
+export type SameSite = 'lax' | 'strict' | 'none'
+
+/** Options of `fastify.register(fastifyCognito, options)`. Durations are in seconds unless the name says ms. */
+export interface FastifyCognitoOptions {
+  /** The user pool id, `<region>_<id>`. Env: `AWS_COGNITO_USER_POOL_ID`. */
+  userPoolId: string
+  /** AWS region; read from `userPoolId` when absent. Env: `AWS_REGION`. */
+  region?: string
+  /** The app client id. Env: `AWS_COGNITO_USER_POOL_CLIENT_ID`. */
+  clientId: string
+  /** The app client secret; absent for a public client. Env: `AWS_COGNITO_USER_POOL_CLIENT_SECRET`. */
+  clientSecret?: string
+  /** The hosted UI (managed login) domain, `https://<prefix>.auth.<region>.amazoncognito.com` or a custom domain. Env: `AWS_COGNITO_DOMAIN`. */
+  domain: string
+  /** The callback URL registered on the app client, absolute. Env: `AWS_COGNITO_REDIRECT_URL`. */
+  redirectUri: string
+  /** The sign-out URL registered on the app client, absolute. Env: `AWS_COGNITO_LOGOUT_URL`. */
+  logoutUri: string
+  /** Cookie encryption secret, at least 32 characters; or a list, newest first, for rotation. Env: `SECRET_KEY`. */
+  secret: string | Buffer | ReadonlyArray<string | Buffer>
+  /** Scopes asked at login; must include `openid`. Default `['openid']`. Env: `AWS_COGNITO_SCOPES` (space or comma separated). */
+  scopes?: readonly string[]
+  /** Overrides the issuer `https://cognito-idp.<region>.amazonaws.com/<userPoolId>` (emulators, tests). Env: `AWS_COGNITO_ISSUER`. */
+  issuer?: string
+  /** More accepted issuers (for example the multi-region `issuer-cognito-idp` form). */
+  additionalIssuers?: readonly string[]
+  /** Clock tolerance for `exp`, `nbf` and `iat`, in seconds. Default 5. Env: `AWS_COGNITO_EXPIRATION_LEEWAY`. */
+  leeway?: number
+  /** Turns every guard off (they let every request through) and warns at start. Default false. Env: `AWS_COGNITO_DISABLED`. */
+  disabled?: boolean
+  /** Refresh flow: the refresh token is kept (encrypted) and used. Default true. Env: `AWS_COGNITO_REFRESH_FLOW_ENABLED`. */
+  refresh?: boolean
+  /** Guards renew an expired access token with the refresh token by themselves. Default true. */
+  autoRefresh?: boolean
+  /** Where to go after login when the login had no `returnTo`. Default `'/'`. */
+  defaultReturnTo?: string
+  /** Route paths, or `false` to not mount one. Defaults: `/login`, the path of `redirectUri`, `/refresh`, `/logout`. */
+  routes?: {
+    login?: string | false
+    callback?: string | false
+    refresh?: string | false
+    logout?: string | false
+  }
+  /** Runs after a successful login instead of the redirect to `returnTo`, like the seed's decorated callback. */
+  onLogin?: (request: FastifyRequest, reply: FastifyReply, login: LoginResult) => unknown
+  /** Cookie settings. */
+  cookie?: CookieOptions
+  /** Where guards look for a token. Default: both. */
+  tokenSources?: { cookie?: boolean, bearer?: boolean }
+  /** A browser navigation (GET, `Accept: text/html`) without a session is sent to login with `returnTo`. Default true. */
+  redirectToLogin?: boolean
+  /** Timeout of each call to Cognito's endpoints, in ms. Default 5000. */
+  timeout?: number
+  /** JWKS cache: fetch timeout (ms, default `timeout`), cooldown between refetches on an unknown `kid` (ms, default 30000), max age of the cached set (ms, default 3600000), fetch at start (default true). */
+  jwks?: { timeout?: number, cooldown?: number, maxAge?: number, warmup?: boolean }
+  /** Number of verified tokens kept in memory. Default 1000. */
+  tokenCacheSize?: number
+  /** The undici dispatcher for calls to Cognito (proxies, tests). Default: undici's global dispatcher. */
+  dispatcher?: Dispatcher
+}
+
+/** Cookie settings of `FastifyCognitoOptions.cookie`. */
+export interface CookieOptions {
+  /** Cookie `Domain`. Default none (host-only). Env: `AWS_COGNITO_COOKIE_DOMAIN`. */
+  domain?: string
+  /** Default `'lax'`. `'none'` needs `secure`. Env: `AWS_COGNITO_COOKIE_SAMESITE`. */
+  sameSite?: SameSite
+  /** Default true, except when `redirectUri` is plain-HTTP localhost. */
+  secure?: boolean
+  /** Prefix of the cookie names. Default `'cognito'`; `__Host-` is added when the cookies are Secure with no Domain. */
+  name?: string
+  /** Max age of the access and ID token cookies, seconds. Default 3600. Env: `AWS_COGNITO_COOKIE_AGE_SECONDS`. */
+  maxAge?: number
+  /** Max age of the refresh token cookie, seconds. Default 86400. Env: `AWS_COGNITO_REFRESH_COOKIE_AGE_SECONDS`. */
+  refreshMaxAge?: number
+  /** Max age of a login transaction cookie, seconds. Default 600. */
+  transactionMaxAge?: number
+}
+
+/** Claims common to Cognito's access and ID tokens. Augment `CognitoCustomClaims` for `custom:*` attributes. */
+export interface CognitoCommonClaims {
+  sub: string
+  iss: string
+  exp: number
+  iat: number
+  auth_time?: number
+  jti?: string
+  origin_jti?: string
+  event_id?: string
+  'cognito:groups'?: string[]
+  [claim: string]: unknown
+}
+
+/** Claims of a Cognito access token (no `aud`; `client_id` instead). */
+export interface CognitoAccessTokenClaims extends CognitoCommonClaims {
+  token_use: 'access'
+  client_id: string
+  scope?: string
+  username: string
+  version?: number
+}
+
+/** Merge your own ID token attributes in: `declare module 'fastify-cognito' { interface CognitoCustomClaims { 'custom:tenant': string } }`. */
+export interface CognitoCustomClaims {}
+
+/** Claims of a Cognito ID token: the user's attributes. */
+export interface CognitoIdTokenClaims extends CognitoCommonClaims, CognitoCustomClaims {
+  token_use: 'id'
+  aud: string
+  'cognito:username': string
+  email?: string
+  email_verified?: boolean
+  nonce?: string
+  at_hash?: string
+}
+
+/** What a guard puts on `request.cognito`. */
+export interface CognitoIdentity {
+  /** Where the token came from. */
+  source: 'cookie' | 'bearer'
+  sub: string
+  username: string
+  /** `cognito:groups` of the access token; empty when the user has none. */
+  groups: readonly string[]
+  /** The access token's scopes. */
+  scopes: readonly string[]
+  /** The verified access token's claims. */
+  accessToken: CognitoAccessTokenClaims
+  /** The verified ID token's claims (the user's attributes); `null` for bearer requests or when not loaded. */
+  idToken: CognitoIdTokenClaims | null
+}
+
+/** Passed to `onLogin`. */
+export interface LoginResult {
+  identity: CognitoIdentity
+  /** The sanitized same-origin path the login asked to return to, or `defaultReturnTo`. */
+  returnTo: string
+}
+
+/** Options of a guard. */
+export interface GuardOptions {
+  /** Groups the user must belong to: all of them, or any of them with `anyGroup`. */
+  groups?: readonly string[]
+  /** Any one of `groups` is enough (the seed's `any_group=True`). Default false. */
+  anyGroup?: boolean
+  /** Scopes the access token must all have. */
+  scopes?: readonly string[]
+  /** The app's own check on the identity; false means 403. */
+  check?: (identity: CognitoIdentity, request: FastifyRequest) => boolean | Promise<boolean>
+  /** Load and verify the ID token of cookie sessions onto `request.cognito.idToken`. Default true. */
+  idToken?: boolean
+  /** Overrides the plugin's `redirectToLogin` for this guard. */
+  redirectToLogin?: boolean
+}
+
+/** Options of `fastify.cognito.login()` and the login route's query. */
+export interface LoginOptions {
+  /** Same-origin path to come back to after login; anything else falls back to `defaultReturnTo`. */
+  returnTo?: string
+  /** Skip the chooser: `COGNITO`, `Google`, `Facebook`, `LoginWithAmazon`, `SignInWithApple` or a federated IdP's name. */
+  identityProvider?: string
+  /** The managed login page's language. */
+  lang?: string
+  /** `login`, `select_account`, `none`, `consent`. */
+  prompt?: string
+}
+
+/** Tokens as stored in the session cookies. */
+export interface SessionTokens {
+  accessToken: string
+  idToken?: string
+  refreshToken?: string
+}
+
+/** The `fastify.cognito` decorator. */
+export interface FastifyCognito {
+  /** A guard that requires an authenticated user (use as `preHandler`). */
+  readonly authenticate: preHandlerAsyncHookHandler
+  /** A guard with group, scope and custom checks: the seed's `auth_required(groups, any_group)`. */
+  guard (options?: GuardOptions): preHandlerAsyncHookHandler
+  /** Requires every one of `groups`. */
+  requireGroups (groups: readonly string[]): preHandlerAsyncHookHandler
+  /** Requires at least one of `groups`. */
+  requireAnyGroup (groups: readonly string[]): preHandlerAsyncHookHandler
+  /** Requires every one of `scopes` on the access token. */
+  requireScopes (scopes: readonly string[]): preHandlerAsyncHookHandler
+  /** Requires the app's own check to pass. */
+  requireClaims (check: NonNullable<GuardOptions['check']>): preHandlerAsyncHookHandler
+  /** Verifies a Cognito access token by this app's rules; throws a coded 401/503 error. */
+  verifyAccessToken (token: string): Promise<CognitoAccessTokenClaims>
+  /** Verifies a Cognito ID token by this app's rules (and its nonce when given). */
+  verifyIdToken (token: string, nonce?: string): Promise<CognitoIdTokenClaims>
+  /** Starts a login from the app's own handler: sets the transaction cookie and redirects to the hosted UI. */
+  login (request: FastifyRequest, reply: FastifyReply, options?: LoginOptions): FastifyReply
+  /** Seals tokens into the session cookies (name → value), as the callback would; for tests and server-side logins. */
+  sealSession (tokens: SessionTokens): Record<string, string>
+  /** The URL of Cognito's logout endpoint for this client. */
+  readonly logoutUrl: string
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    cognito: FastifyCognito
+  }
+  interface FastifyRequest {
+    /** The verified identity, set by a fastify-cognito guard; `null` on routes no guard protects. */
+    cognito: CognitoIdentity | null
+  }
+}
