@@ -1,0 +1,61 @@
+// Type tests of the public surface (tsd): what a TypeScript user of fastify-cognito can and cannot write.
+import Fastify from 'fastify'
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import { expectAssignable, expectError, expectType } from 'tsd'
+import fastifyCognito, {
+  fastifyCognito as named,
+  optionsFromEnv,
+  UnauthenticatedError,
+  type CognitoAccessTokenClaims,
+  type CognitoIdentity,
+  type CognitoIdTokenClaims,
+  type FastifyCognitoOptions
+} from '..'
+import { createTestPool, type TestPool } from '../dist/testing/index.js'
+
+const app = Fastify()
+const options: FastifyCognitoOptions = {
+  userPoolId: 'eu-west-1_abc',
+  clientId: 'client',
+  domain: 'https://app.auth.eu-west-1.amazoncognito.com',
+  redirectUri: 'https://example.com/postlogin',
+  logoutUri: 'https://example.com/postlogout',
+  secret: 'a'.repeat(32)
+}
+app.register(fastifyCognito, options)
+app.register(named, { ...options, secret: ['new'.repeat(11), 'old'.repeat(11)], cookie: { sameSite: 'strict' } })
+app.register(fastifyCognito, optionsFromEnv(process.env, { scopes: ['openid', 'email'] }))
+expectType<FastifyCognitoOptions>(optionsFromEnv())
+
+// A required option left out, or a wrong type, does not compile.
+expectError(app.register(fastifyCognito, { clientId: 'x' }))
+expectError(app.register(fastifyCognito, { ...options, cookie: { sameSite: 'sometimes' } }))
+
+expectType<preHandlerAsyncHookHandler>(app.cognito.authenticate)
+expectType<preHandlerAsyncHookHandler>(app.cognito.requireGroups(['admin']))
+expectType<preHandlerAsyncHookHandler>(app.cognito.requireAnyGroup(['admin', 'editor']))
+expectType<preHandlerAsyncHookHandler>(app.cognito.requireScopes(['orders/read']))
+expectType<preHandlerAsyncHookHandler>(app.cognito.guard({ groups: ['admin'], anyGroup: true, check: (identity) => identity.username !== 'mallory' }))
+expectType<preHandlerAsyncHookHandler>(app.cognito.requireClaims(async (identity, request) => identity.groups.length > 0 && request.method === 'GET'))
+expectType<string>(app.cognito.logoutUrl)
+expectType<Promise<CognitoAccessTokenClaims>>(app.cognito.verifyAccessToken('token'))
+expectType<Promise<CognitoIdTokenClaims>>(app.cognito.verifyIdToken('token', 'nonce'))
+expectType<Record<string, string>>(app.cognito.sealSession({ accessToken: 'a', idToken: 'i', refreshToken: 'r' }))
+expectError(app.cognito.requireGroups('admin'))
+
+app.get('/me', { preHandler: app.cognito.authenticate }, async (request: FastifyRequest, reply: FastifyReply) => {
+  expectType<CognitoIdentity | null>(request.cognito)
+  if (request.cognito !== null) {
+    expectType<readonly string[]>(request.cognito.groups)
+    expectType<'cookie' | 'bearer'>(request.cognito.source)
+    expectType<string>(request.cognito.accessToken.client_id)
+    expectType<CognitoIdTokenClaims | null>(request.cognito.idToken)
+    expectType<string | undefined>(request.cognito.idToken?.email)
+  }
+  return app.cognito.login(request, reply, { returnTo: '/me', identityProvider: 'Google', prompt: 'login' })
+})
+
+expectAssignable<Error>(new UnauthenticatedError())
+
+const pool: Promise<TestPool> = createTestPool({ clientId: 'test-client' })
+expectType<Promise<TestPool>>(pool)
