@@ -10,8 +10,8 @@ import fastifyCognito, {
   type CognitoIdentity,
   type CognitoIdTokenClaims,
   type FastifyCognitoOptions
-} from '..'
-import { createTestPool, type TestPool } from '../dist/testing/index.js'
+} from 'fastify-cognito'
+import { createTestPool, type TestPool } from 'fastify-cognito/testing'
 
 const app = Fastify()
 const options: FastifyCognitoOptions = {
