@@ -18,6 +18,15 @@ import type { CognitoAccessTokenClaims, CognitoIdentity, CognitoIdTokenClaims } 
 /** RFC 6750 §2.1: `Bearer` and a token68 value. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
 
+/**
+ * The Authorization header uses the Bearer scheme (RFC 7235 §2.1: the scheme is case-insensitive).
+ * Another scheme (the Basic credentials of a proxy protecting a staging site) is not a token of ours:
+ * the request is then identified by its session cookie, as if the header were absent.
+ */
+export function isBearerScheme (header: string | undefined): boolean {
+  return header !== undefined && /^bearer(?:\s|$)/i.test(header)
+}
+
 export function buildIdentity (source: CognitoIdentity['source'], access: CognitoAccessTokenClaims, id: CognitoIdTokenClaims | null): CognitoIdentity {
   return {
     source,
@@ -43,11 +52,11 @@ export class Authenticator {
     this.#refresher = refresher
   }
 
-  /** The bearer token of the request, `undefined` when there is no Authorization header; throws on a malformed one. */
+  /** The bearer token of the request, `undefined` when there is no Bearer Authorization header; throws on a malformed one. */
   bearerToken (request: FastifyRequest): string | undefined {
     const header = request.headers.authorization
-    if (!this.#config.tokenSources.bearer || header === undefined) return undefined
-    const match = BEARER.exec(header)
+    if (!this.#config.tokenSources.bearer || !isBearerScheme(header)) return undefined
+    const match = BEARER.exec(header as string)
     if (!match) throw new InvalidTokenError('malformed Authorization header')
     return match[1]
   }

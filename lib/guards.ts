@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { AccessDeniedError, GroupRequiredError, InvalidOptionError, InvalidTokenError, ScopeRequiredError } from './errors.js'
+import { isBearerScheme } from './authenticator.js'
 import type { Authenticator } from './authenticator.js'
 import type { ResolvedConfig } from './options.js'
 import type { GuardOptions } from './types.js'
@@ -27,7 +28,7 @@ export function createGuardFactory (config: ResolvedConfig, authenticator: Authe
   /** A 401: to login for a browser navigation of a cookie session, else the error with a Bearer challenge. */
   function unauthenticated (request: FastifyRequest, reply: FastifyReply, err: Error & { statusCode?: number }, redirect: boolean): FastifyReply {
     if (err.statusCode !== 401) throw err
-    const bearer = request.headers.authorization !== undefined
+    const bearer = isBearerScheme(request.headers.authorization)
     if (redirect && !bearer && loginPath !== false && wantsHtml(request)) {
       return reply.redirect(`${loginPath}?${new URLSearchParams({ returnTo: request.url })}`, 302)
     }

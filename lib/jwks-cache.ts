@@ -4,7 +4,7 @@
  * endpoint is down. Concurrent callers share one fetch.
  */
 import { createLocalJWKSet, errors as joseErrors } from 'jose'
-import type { CryptoKey, JSONWebKeySet, JWTHeaderParameters, FlattenedJWSInput } from 'jose'
+import type { CryptoKey, JSONWebKeySet, JWK, JWTHeaderParameters, FlattenedJWSInput } from 'jose'
 import { request } from 'undici'
 import type { Dispatcher } from 'undici'
 import { JwksFetchError } from './errors.js'
@@ -26,6 +26,12 @@ const MAX_BODY = 512 * 1024
 /** A failed fetch of a cold cache is not retried sooner than this, so a flood against a dead JWKS endpoint stays a trickle. */
 const COLD_RETRY_MS = 1000
 
+/** A key Cognito signs tokens with: RSA, named by a `kid`, for RS256 signatures. */
+function isSigningKey (key: JWK): boolean {
+  return key.kty === 'RSA' && typeof key.kid === 'string' && typeof key.n === 'string' && typeof key.e === 'string' &&
+    (key.alg === undefined || key.alg === 'RS256') && (key.use === undefined || key.use === 'sig')
+}
+
 export class JwksCache {
   readonly #config: JwksCacheConfig
   #resolver: KeyResolver | undefined
@@ -43,6 +49,9 @@ export class JwksCache {
 
   /** jose's key resolver: `jwtVerify(token, cache.getKey, ...)`. */
   readonly getKey = async (header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
+    // Cognito names the signing key of every token (AWS: "signature by kid"); a token without one is
+    // not Cognito's, even when the set holds a single key that would verify it. No fetch for it either.
+    if (typeof header.kid !== 'string') throw new joseErrors.JWKSNoMatchingKey()
     const now = Date.now()
     if (this.#resolver === undefined) {
       if (this.#lastFailure !== undefined && now - this.#lastAttempt < COLD_RETRY_MS) throw this.#lastFailure
@@ -51,7 +60,7 @@ export class JwksCache {
       // Stale: refresh in the background and keep answering with the keys we have.
       this.#refresh().catch((err: Error) => this.#config.onBackgroundError?.(err))
     }
-    if (typeof header.kid === 'string' && !this.#kids.has(header.kid) && this.#canFetch(now)) {
+    if (!this.#kids.has(header.kid) && this.#canFetch(now)) {
       // An unknown kid may be a key Cognito has just rotated in: one refetch per cooldown window.
       await this.#refresh().catch(() => {})
     }
@@ -102,6 +111,9 @@ export class JwksCache {
       const jwks = JSON.parse(Buffer.concat(chunks).toString('utf8')) as JSONWebKeySet
       // createLocalJWKSet checks the shape; keys it cannot use simply never match a token.
       const resolver = createLocalJWKSet(jwks)
+      // A set without one RS256 signing key (empty, or keys of another kind) is a broken answer, not a
+      // rotation: taking it would refuse every token until the next refetch. Keep the keys we have.
+      if (!jwks.keys.some(isSigningKey)) throw new Error('no RS256 signing key in the answer')
       this.#resolver = resolver
       this.#kids = new Set(jwks.keys.map(key => key.kid).filter((kid): kid is string => typeof kid === 'string'))
       this.#fetchedAt = Date.now()

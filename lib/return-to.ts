@@ -8,6 +8,7 @@ const BASE = 'http://return-to.invalid'
 
 function isPlainPath (value: string): boolean {
   // Must start with exactly one "/"; no backslash (browsers treat "\" as "/"), no control characters or spaces.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
   return value.startsWith('/') && !value.startsWith('//') && !/[\\\x00-\x20\x7f]/.test(value)
 }
 
@@ -17,13 +18,16 @@ export function sanitizeReturnTo (value: unknown): string | undefined {
   if (!isPlainPath(value)) return undefined
   let decoded: string
   try {
-    decoded = decodeURIComponent(value)
+    // The path only: the query and fragment stay encoded in the redirect, so "?q=a%20b" is a search, not a host.
+    decoded = decodeURIComponent(value.replace(/[?#].*$/, ''))
   } catch {
     return undefined
   }
-  // An encoded "//" or "\" may be decoded by a proxy or the app on the way back: refuse those too.
+  // An encoded "//" or "\" in the path may be decoded by a proxy or the app on the way back: refuse those too.
   if (!isPlainPath(decoded)) return undefined
   const url = new URL(value, BASE)
-  if (url.origin !== BASE) return undefined
-  return url.pathname + url.search + url.hash
+  // Dot segments are resolved here, and "/..//evil.example" comes out as "//evil.example": a host.
+  const path = url.pathname + url.search + url.hash
+  if (url.origin !== BASE || !isPlainPath(path)) return undefined
+  return path
 }
