@@ -10,6 +10,16 @@ import type { TokenClient, TokenSet } from './token-client.js'
 
 /** How long a grant's answer is reused for the same old refresh token. Cognito's rotation grace is at most 60 s. */
 const REUSE_MS = 30_000
+
+/**
+ * An answer is reused at most while its access token has half its life left: Cognito's live 5 min
+ * or more, but a stand-in's (or a test's) may live seconds, and a reused answer must not hand out
+ * a token that has already expired.
+ */
+function reuseMs (tokens: TokenSet): number {
+  return typeof tokens.expires_in === 'number' ? Math.min(REUSE_MS, tokens.expires_in * 500) : REUSE_MS
+}
+
 /** How long a refused refresh token is remembered. */
 const DEAD_MS = 5 * 60_000
 const MAX_ENTRIES = 10_000
@@ -79,7 +89,7 @@ export class Refresher {
     if (pending === undefined) {
       this.grantCount++
       pending = this.#client.refresh(refreshToken).then(tokens => {
-        this.#recent.set(key, tokens, Date.now() + REUSE_MS)
+        this.#recent.set(key, tokens, Date.now() + reuseMs(tokens))
         return tokens
       }, (err: unknown) => {
         if (err instanceof OAuthError && err.error === 'invalid_grant') this.#dead.set(key, err, Date.now() + DEAD_MS)
