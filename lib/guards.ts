@@ -46,6 +46,7 @@ export function createGuardFactory (config: ResolvedConfig, authenticator: Authe
     if (check !== undefined && typeof check !== 'function') throw new InvalidOptionError('check must be a function')
     const withIdToken = options.idToken !== false
     const redirect = options.redirectToLogin ?? config.redirectToLogin
+    const optional = options.optional === true
 
     return async function cognitoGuard (request, reply) {
       if (config.disabled) return
@@ -58,6 +59,8 @@ export function createGuardFactory (config: ResolvedConfig, authenticator: Authe
           await authenticator.loadIdToken(request, reply, identity)
         }
       } catch (err) {
+        // Optional: an anonymous caller goes on with request.cognito null; 502/503 still stop the request.
+        if (optional && (err as { statusCode?: number }).statusCode === 401) return
         return unauthenticated(request, reply, err as Error, redirect)
       }
       if (groups.length > 0) {

@@ -13,6 +13,7 @@ import fp from 'fastify-plugin'
 import fastifyCookie from '@fastify/cookie'
 import type { FastifyInstance } from 'fastify'
 import { Authenticator } from './authenticator.js'
+import { InvalidOptionError } from './errors.js'
 import { createGuardFactory } from './guards.js'
 import { JwksCache } from './jwks-cache.js'
 import { resolveOptions } from './options.js'
@@ -48,11 +49,15 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
 
   const decorator: FastifyCognito = {
     authenticate: guard(),
+    identify: guard({ optional: true }),
     guard,
-    requireGroups: groups => guard({ groups }),
-    requireAnyGroup: groups => guard({ groups, anyGroup: true }),
-    requireScopes: scopes => guard({ scopes }),
-    requireClaims: check => guard({ check }),
+    requireGroups: groups => guard({ groups: atLeastOne(groups, 'groups') }),
+    requireAnyGroup: groups => guard({ groups: atLeastOne(groups, 'groups'), anyGroup: true }),
+    requireScopes: scopes => guard({ scopes: atLeastOne(scopes, 'scopes') }),
+    requireClaims: check => {
+      if (typeof check !== 'function') throw new InvalidOptionError('check must be a function')
+      return guard({ check })
+    },
     verifyAccessToken: token => verifier.verifyAccessToken(token),
     verifyIdToken: (token, nonce) => verifier.verifyIdToken(token, nonce),
     login: (request, reply, loginOptions) => flows.login(request, reply, loginOptions),
@@ -74,6 +79,12 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
     }
   })
   fastify.addHook('onClose', async () => codec.close())
+}
+
+/** A shorthand guard without its argument would be a bare `authenticate`: `requireGroups(undefined)` must not pass everyone. */
+function atLeastOne (list: readonly string[], name: string): readonly string[] {
+  if (!Array.isArray(list) || list.length === 0) throw new InvalidOptionError(`${name} must be a non-empty list`)
+  return list
 }
 
 /** The plugin: `fastify.register(fastifyCognito, options)`. */

@@ -158,6 +158,8 @@ export interface GuardOptions {
   idToken?: boolean
   /** Overrides the plugin's `redirectToLogin` for this guard. */
   redirectToLogin?: boolean
+  /** Identify the caller when there is a valid session or token, and let anonymous requests through with `request.cognito` null. Default false. */
+  optional?: boolean
 }
 
 /** Options of `fastify.cognito.login()` and the login route's query. */
@@ -183,6 +185,8 @@ export interface SessionTokens {
 export interface FastifyCognito {
   /** A guard that requires an authenticated user (use as `preHandler`). */
   readonly authenticate: preHandlerAsyncHookHandler
+  /** Identifies the caller when signed in and lets anonymous requests through (`request.cognito` null): public pages that show who is signed in. */
+  readonly identify: preHandlerAsyncHookHandler
   /** A guard with group, scope and custom checks: the seed's `auth_required(groups, any_group)`. */
   guard (options?: GuardOptions): preHandlerAsyncHookHandler
   /** Requires every one of `groups`. */
