@@ -1,0 +1,98 @@
+/**
+ * A small browser stand-in for flow tests: real HTTP with undici, a cookie jar per host (Set-Cookie
+ * parsed by undici, Path and Max-Age honoured), manual redirects, and every Set-Cookie header kept
+ * so tests can check sizes and attributes.
+ */
+import { request, getSetCookies } from 'undici'
+import type { Cookie } from 'undici'
+
+export interface Response {
+  status: number
+  url: string
+  location: string | undefined
+  headers: Record<string, string | string[] | undefined>
+  body: string
+  setCookies: string[]
+}
+
+interface StoredCookie { value: string, path: string }
+
+export class UserAgent {
+  /** host -> name -> cookie */
+  readonly jar = new Map<string, Map<string, StoredCookie>>()
+  /** Every raw Set-Cookie header received, in order. */
+  readonly setCookieHeaders: string[] = []
+  /** Every cookie set, parsed. */
+  readonly cookiesSet: Cookie[] = []
+  readonly extraHeaders: Record<string, string>
+
+  constructor (extraHeaders: Record<string, string> = {}) {
+    this.extraHeaders = extraHeaders
+  }
+
+  cookieHeader (url: URL): string | undefined {
+    const cookies = this.jar.get(url.host)
+    if (cookies === undefined) return undefined
+    const pairs = [...cookies].filter(([, c]) => url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
+      .map(([name, c]) => `${name}=${c.value}`)
+    return pairs.length > 0 ? pairs.join('; ') : undefined
+  }
+
+  cookies (host: string): Map<string, StoredCookie> {
+    let cookies = this.jar.get(host)
+    if (cookies === undefined) {
+      cookies = new Map()
+      this.jar.set(host, cookies)
+    }
+    return cookies
+  }
+
+  async fetch (target: string, init: { method?: string, form?: Record<string, string>, headers?: Record<string, string> } = {}): Promise<Response> {
+    const url = new URL(target)
+    const headers: Record<string, string> = { accept: 'text/html', ...this.extraHeaders, ...init.headers }
+    const cookie = this.cookieHeader(url)
+    if (cookie !== undefined) headers.cookie = cookie
+    let body: string | undefined
+    if (init.form !== undefined) {
+      body = new URLSearchParams(init.form).toString()
+      headers['content-type'] = 'application/x-www-form-urlencoded'
+    }
+    const response = await request(url, { method: (init.method ?? (body ? 'POST' : 'GET')) as 'GET', headers, body })
+    const text = await response.body.text()
+    const raw = response.headers['set-cookie']
+    const setCookies = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]
+    this.setCookieHeaders.push(...setCookies)
+    const h = new Headers()
+    for (const line of setCookies) h.append('set-cookie', line)
+    const jar = this.cookies(url.host)
+    for (const c of getSetCookies(h)) {
+      this.cookiesSet.push(c)
+      const expired = c.maxAge !== undefined ? c.maxAge <= 0 : c.expires !== undefined && new Date(c.expires).getTime() <= Date.now()
+      if (expired || c.value === '') jar.delete(c.name)
+      else jar.set(c.name, { value: c.value, path: c.path ?? '/' })
+    }
+    const location = response.headers.location as string | undefined
+    return {
+      status: response.statusCode,
+      url: url.href,
+      location: location === undefined ? undefined : new URL(location, url).href,
+      headers: response.headers,
+      body: text,
+      setCookies
+    }
+  }
+
+  /** Follows redirects (at most `max`), returning every response. */
+  async follow (target: string, init: Parameters<UserAgent['fetch']>[1] = {}, max = 10): Promise<Response[]> {
+    const responses: Response[] = []
+    let next: string | undefined = target
+    let options = init
+    while (next !== undefined && responses.length < max) {
+      const response = await this.fetch(next, options)
+      responses.push(response)
+      next = response.status >= 300 && response.status < 400 ? response.location : undefined
+      options = {}
+    }
+    return responses
+  }
+}
