@@ -1,0 +1,191 @@
+import type { IncomingMessage } from 'node:http'
+import type { KoaContext, Middleware, Provider } from 'oidc-provider'
+import type { AccountDirectory } from './accounts.js'
+import { errorPage, loginPage } from './pages.js'
+import type { LocalCognitoClient, LocalCognitoStats } from './types.js'
+
+/** Cognito's scopes, all granted to every local client; an authorization request without `scope` gets them all. */
+export const COGNITO_SCOPES = ['openid', 'email', 'phone', 'profile', 'aws.cognito.signin.user.admin']
+
+/** Where the login form lives; oidc-provider's `interactions.url` sends the browser there. */
+export const LOGIN_PATH = '/login/'
+
+/** Options of {@link hostedUi}. */
+export interface HostedUiOptions {
+  provider: Provider
+  directory: AccountDirectory
+  clients: ReadonlyMap<string, LocalCognitoClient>
+  stats: LocalCognitoStats
+  userPoolId: string
+  /** Largest login form body accepted, in bytes. */
+  formLimit?: number
+}
+
+class FormTooLarge extends Error {}
+
+async function readForm (req: IncomingMessage, limit: number): Promise<URLSearchParams> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) throw new FormTooLarge()
+    chunks.push(chunk)
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
+}
+
+function html (ctx: KoaContext, status: number, page: string): void {
+  ctx.status = status
+  ctx.type = 'html'
+  ctx.set('Cache-Control', 'no-store')
+  ctx.body = page
+}
+
+function queryString (ctx: KoaContext, name: string): string | undefined {
+  const value = ctx.query[name]
+  return typeof value === 'string' ? value : undefined
+}
+
+/**
+ * Koa middleware in front of oidc-provider's router (`provider.use`) for what makes the stand-in
+ * speak Cognito's hosted UI rather than plain OpenID Connect:
+ *
+ * - the issuer's discovery document at `/<userPoolId>/.well-known/openid-configuration` (the
+ *   domain itself, like Cognito's, has none);
+ * - the login form (`/login/<interaction>`) and Cognito's `/logout`;
+ * - Cognito's answers where oidc-provider's differ: no `refresh_token` in a refresh answer unless
+ *   the client rotates, HTTP 400 (not 401) for token and revocation errors, all scopes when an
+ *   authorization request names none; and the {@link LocalCognitoStats} counters.
+ */
+export function hostedUi ({ provider, directory, clients, stats, userPoolId, formLimit = 16 * 1024 }: HostedUiOptions): Middleware {
+  const discoveryPath = `/${userPoolId}/.well-known/openid-configuration`
+
+  async function interactionFor (ctx: KoaContext, uid: string): Promise<{ clientId: string } | undefined> {
+    try {
+      const details = await provider.interactionDetails(ctx.req, ctx.res)
+      return details.uid === uid ? { clientId: String(details.params.client_id) } : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  async function login (ctx: KoaContext): Promise<void> {
+    const uid = ctx.path.slice(LOGIN_PATH.length)
+    const interaction = await interactionFor(ctx, uid)
+    if (interaction === undefined) {
+      html(ctx, 400, errorPage('invalid_request', 'This sign-in has expired or is unknown. Start again from the application.'))
+      return
+    }
+    const page = { action: ctx.path, clientId: interaction.clientId, users: directory.accounts }
+    if (ctx.method !== 'POST') {
+      html(ctx, 200, loginPage(page))
+      return
+    }
+    let form: URLSearchParams
+    try {
+      form = await readForm(ctx.req, formLimit)
+    } catch {
+      html(ctx, 413, errorPage('invalid_request', 'The form is too large.'))
+      return
+    }
+    const username = form.get('username') ?? ''
+    const account = directory.authenticate(username, form.get('password') ?? '')
+    if (account === undefined) {
+      // Cognito's wording; the same for an unknown user and a wrong password.
+      html(ctx, 200, loginPage({ ...page, username, error: 'Incorrect username or password.' }))
+      return
+    }
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: account.sub } }, { mergeWithLastSubmission: false })
+    ctx.status = 303
+    ctx.redirect(returnTo)
+  }
+
+  /**
+   * Cognito's `/logout?client_id=...&logout_uri=...`: ends the hosted UI's own sign-in session (so
+   * the next authorization asks for the password again) and redirects to `logout_uri` when it is
+   * registered, exactly, for that client. It neither revokes tokens nor reads
+   * `post_logout_redirect_uri`; oidc-provider's RP-initiated logout (a confirmation form, other
+   * parameters, revocation of the grants) is turned off.
+   */
+  async function logout (ctx: KoaContext): Promise<void> {
+    const clientId = queryString(ctx, 'client_id')
+    const logoutUri = queryString(ctx, 'logout_uri')
+    const client = clientId === undefined ? undefined : clients.get(clientId)
+    if (client === undefined) {
+      html(ctx, 400, errorPage('invalid_request', 'client_id is missing or unknown.'))
+      return
+    }
+    if (logoutUri === undefined || !client.logoutUris.includes(logoutUri)) {
+      html(ctx, 400, errorPage('redirect_mismatch', 'logout_uri is missing or not a sign-out URL of this client.'))
+      return
+    }
+    const session = await provider.Session.get(ctx)
+    await session.destroy()
+    ctx.cookies.set(provider.cookieName('session'), null, { httpOnly: true, sameSite: 'lax' })
+    ctx.status = 302
+    ctx.redirect(logoutUri)
+  }
+
+  function afterToken (ctx: KoaContext): void {
+    const oidc = ctx.oidc!
+    if (ctx.status !== 200) return
+    // Cognito's token answers carry no `scope`.
+    delete (ctx.body as Record<string, unknown>).scope
+    if (oidc.params!.grant_type === 'authorization_code') {
+      stats.authorizationCodeGrants++
+      return
+    }
+    stats.refreshTokenGrants++
+    // Without rotation Cognito answers a refresh with new access and ID tokens only; oidc-provider
+    // repeats the refresh token it was given.
+    if (oidc.entities.RotatedRefreshToken === undefined) delete (ctx.body as Record<string, unknown>).refresh_token
+  }
+
+  /**
+   * oidc-provider adds `iss` to every authorization response (RFC 9207) and has no setting to turn
+   * it off; Cognito sends only `code` and `state` (or `error`, `error_description` and `state`).
+   * The redirect is rewritten so that apps see what Cognito sends.
+   */
+  function dropIssParameter (ctx: KoaContext): void {
+    const location = ctx.response.get('Location')
+    if (location === undefined) return
+    const url = new URL(location, provider.issuer)
+    if (url.searchParams.get('iss') !== provider.issuer) return
+    url.searchParams.delete('iss')
+    ctx.set('Location', url.href)
+  }
+
+  return async function cognitoHostedUi (ctx, next) {
+    if (ctx.path === discoveryPath) {
+      ctx.path = '/.well-known/openid-configuration'
+      return await next()
+    }
+    if (ctx.path.startsWith('/.well-known/')) {
+      ctx.status = 404
+      return
+    }
+    if (ctx.path.startsWith(LOGIN_PATH) && (ctx.method === 'GET' || ctx.method === 'POST')) return await login(ctx)
+    if (ctx.path === '/logout' && ctx.method === 'GET') return await logout(ctx)
+    if (ctx.path === '/oauth2/authorize' && ctx.query.scope === undefined) {
+      // Cognito: "if the client doesn't request any scopes, the authorization server uses all
+      // scopes that are associated with the client".
+      ctx.query = { ...ctx.query, scope: COGNITO_SCOPES.join(' ') }
+    }
+
+    await next()
+
+    const route = ctx.oidc?.route
+    if (route === 'authorization' || route === 'resume') {
+      dropIssParameter(ctx)
+      return
+    }
+    if (route !== 'token' && route !== 'revocation') return
+    // Cognito answers every token and revocation error with HTTP 400, invalid_client included.
+    if (ctx.status === 401) ctx.status = 400
+    if (route === 'token') {
+      afterToken(ctx)
+    } else if (ctx.status === 200) {
+      stats.revocations++
+    }
+  }
+}

@@ -1,0 +1,210 @@
+import type { LocalCognitoClient, LocalCognitoOptions, LocalCognitoUser } from './types.js'
+
+/**
+ * The default confidential client's credentials: fixed, so that an app can be configured once.
+ *
+ * @example
+ * ```ts
+ * const { clientId, clientSecret } = DEFAULT_CONFIDENTIAL_CLIENT // 'local-confidential-client', 'local-confidential-secret-change-me'
+ * ```
+ */
+export const DEFAULT_CONFIDENTIAL_CLIENT = Object.freeze({
+  clientId: 'local-confidential-client',
+  clientSecret: 'local-confidential-secret-change-me'
+})
+
+/**
+ * The default public client: no secret, `client_id` in the token request body.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_PUBLIC_CLIENT.clientId // 'local-public-client'
+ * ```
+ */
+export const DEFAULT_PUBLIC_CLIENT = Object.freeze({ clientId: 'local-public-client' })
+
+/**
+ * Password of the default users, alice and bob.
+ *
+ * @example
+ * ```ts
+ * await browser.signIn(authorizeUrl, { username: 'alice', password: DEFAULT_PASSWORD })
+ * ```
+ */
+export const DEFAULT_PASSWORD = 'Passw0rd!'
+
+const DAY = 24 * 60 * 60
+
+/** A user after validation: `attributes` is always there. */
+export type ResolvedUser = LocalCognitoUser & { attributes: Record<string, string> }
+
+/** The options after validation, with every default applied. */
+export interface ResolvedOptions {
+  host: string
+  port: number
+  userPoolId: string
+  region: string
+  clients: LocalCognitoClient[]
+  users: ResolvedUser[]
+  accessTokenTtl: number
+  refreshTokenTtl: number
+  rotationGracePeriod: number
+}
+
+function defaultUsers (): ResolvedUser[] {
+  // A realistic profile makes the ID token about as large as a real Cognito one (~1,750 bytes).
+  const profile = (first: string, zone: string, employeeId: string): Record<string, string> => ({
+    name: `${first} Example`,
+    given_name: first,
+    middle_name: 'Q.',
+    family_name: 'Example',
+    nickname: first,
+    preferred_username: first.toLowerCase(),
+    birthdate: '1990-04-01',
+    website: `https://${first.toLowerCase()}.example.com`,
+    locale: 'en-US',
+    zoneinfo: zone,
+    phone_number: '+15555550100',
+    phone_number_verified: 'true',
+    picture: `https://example.com/avatars/${first.toLowerCase()}.png`,
+    'custom:tenant': 'acme',
+    'custom:department': 'engineering',
+    'custom:employee_id': employeeId
+  })
+  return [
+    { username: 'alice', password: DEFAULT_PASSWORD, email: 'alice@example.com', groups: ['admin', 'editor'], attributes: profile('Alice', 'America/New_York', 'E-10042') },
+    { username: 'bob', password: DEFAULT_PASSWORD, email: 'bob@example.com', attributes: profile('Bob', 'Europe/Berlin', 'E-20042') }
+  ]
+}
+
+function fail (name: string, expectation: string): never {
+  throw new TypeError(`local Cognito: option ${name} must be ${expectation}`)
+}
+
+function isNonEmptyString (value: unknown): value is string {
+  return typeof value === 'string' && value !== ''
+}
+
+function checkInteger (name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(name, `an integer from ${min} to ${max}`)
+  }
+  return value
+}
+
+function checkStringList (name: string, value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every(isNonEmptyString)) {
+    fail(name, 'an array of non-empty strings')
+  }
+  return [...value]
+}
+
+/**
+ * Cognito accepts absolute callback and sign-out URLs, `https://`, or `http://` only for localhost.
+ */
+function checkUrls (name: string, value: unknown): string[] {
+  const urls = checkStringList(name, value)
+  for (const url of urls) {
+    let parsed: URL
+    try {
+      parsed = new URL(url)
+    } catch {
+      fail(name, `a list of absolute URLs (got ${JSON.stringify(url)})`)
+    }
+    const localhost = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname)
+    if (parsed.hash !== '' || !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && localhost))) {
+      fail(name, `a list of https:// URLs (http:// only for localhost) without a fragment (got ${JSON.stringify(url)})`)
+    }
+  }
+  return urls
+}
+
+function checkClients (value: unknown): LocalCognitoClient[] {
+  if (!Array.isArray(value) || value.length === 0) fail('clients', 'a non-empty array')
+  const seen = new Set<string>()
+  return value.map((client: Partial<LocalCognitoClient>, i) => {
+    const at = `clients[${i}]`
+    if (typeof client !== 'object' || client === null) fail(at, 'an object')
+    if (!isNonEmptyString(client.clientId)) fail(`${at}.clientId`, 'a non-empty string')
+    if (seen.has(client.clientId)) fail(`${at}.clientId`, `unique (${client.clientId} appears twice)`)
+    seen.add(client.clientId)
+    if (client.clientSecret !== undefined && !isNonEmptyString(client.clientSecret)) fail(`${at}.clientSecret`, 'a non-empty string when given')
+    if (client.refreshTokenRotation !== undefined && typeof client.refreshTokenRotation !== 'boolean') fail(`${at}.refreshTokenRotation`, 'a boolean')
+    return {
+      clientId: client.clientId,
+      ...(client.clientSecret === undefined ? {} : { clientSecret: client.clientSecret }),
+      redirectUris: checkUrls(`${at}.redirectUris`, client.redirectUris),
+      logoutUris: checkUrls(`${at}.logoutUris`, client.logoutUris),
+      refreshTokenRotation: client.refreshTokenRotation ?? false
+    }
+  })
+}
+
+function checkUsers (value: unknown): ResolvedUser[] {
+  if (!Array.isArray(value) || value.length === 0) fail('users', 'a non-empty array')
+  const seen = new Set<string>()
+  return value.map((user: Partial<LocalCognitoUser>, i) => {
+    const at = `users[${i}]`
+    if (typeof user !== 'object' || user === null) fail(at, 'an object')
+    for (const key of ['username', 'password', 'email'] as const) {
+      if (!isNonEmptyString(user[key])) fail(`${at}.${key}`, 'a non-empty string')
+    }
+    const username = user.username as string
+    if (seen.has(username)) fail(`${at}.username`, `unique (${username} appears twice)`)
+    seen.add(username)
+    if (user.sub !== undefined && !isNonEmptyString(user.sub)) fail(`${at}.sub`, 'a non-empty string when given')
+    const attributes = user.attributes ?? {}
+    if (typeof attributes !== 'object' || !Object.values(attributes).every((v) => typeof v === 'string')) {
+      fail(`${at}.attributes`, 'an object of string values')
+    }
+    return {
+      username,
+      password: user.password as string,
+      email: user.email as string,
+      ...(user.groups === undefined ? {} : { groups: checkStringList(`${at}.groups`, user.groups) }),
+      attributes: { ...attributes },
+      ...(user.sub === undefined ? {} : { sub: user.sub })
+    }
+  })
+}
+
+/**
+ * Validates the options once, with messages that name the option, and applies the defaults.
+ */
+export function resolveOptions (options: LocalCognitoOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) fail('options', 'an object')
+  const host = options.host ?? '127.0.0.1'
+  if (!isNonEmptyString(host)) fail('host', 'a non-empty string')
+  const port = checkInteger('port', options.port ?? 0, 0, 65535)
+  const userPoolId = options.userPoolId ?? 'us-east-1_LocalPool'
+  // Cognito pool ids are `<region>_<id>`; the plugin reads the region from the part before `_`.
+  if (typeof userPoolId !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$/.test(userPoolId)) {
+    fail('userPoolId', "of the form '<region>_<id>', for example 'us-east-1_LocalPool'")
+  }
+  const rotation = options.refreshTokenRotation ?? false
+  if (typeof rotation !== 'boolean') fail('refreshTokenRotation', 'a boolean')
+
+  let clients: LocalCognitoClient[]
+  if (options.clients === undefined) {
+    const redirectUris = checkUrls('redirectUris', options.redirectUris ?? ['http://localhost:3000/postlogin'])
+    const logoutUris = checkUrls('logoutUris', options.logoutUris ?? ['http://localhost:3000/postlogout'])
+    clients = [
+      { ...DEFAULT_CONFIDENTIAL_CLIENT, redirectUris, logoutUris, refreshTokenRotation: rotation },
+      { ...DEFAULT_PUBLIC_CLIENT, redirectUris: [...redirectUris], logoutUris: [...logoutUris], refreshTokenRotation: rotation }
+    ]
+  } else {
+    clients = checkClients(options.clients)
+  }
+
+  return {
+    host,
+    port,
+    userPoolId,
+    region: userPoolId.slice(0, userPoolId.indexOf('_')),
+    clients,
+    users: options.users === undefined ? defaultUsers() : checkUsers(options.users),
+    accessTokenTtl: checkInteger('accessTokenTtl', options.accessTokenTtl ?? 3600, 1, 10 * 365 * DAY),
+    refreshTokenTtl: checkInteger('refreshTokenTtl', options.refreshTokenTtl ?? 30 * DAY, 1, 10 * 365 * DAY),
+    rotationGracePeriod: checkInteger('rotationGracePeriod', options.rotationGracePeriod ?? 0, 0, 60)
+  }
+}
