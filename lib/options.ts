@@ -169,6 +169,7 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
   const securePrefix = secure ? '__Secure-' : ''
 
   const routes = options.routes ?? {}
+  if (typeof routes !== 'object') fail('routes', 'must be an object (set a route to false to not mount it)')
   const callbackPath = redirect.pathname
   const resolvedRoutes = {
     login: routePath(routes.login, 'routes.login', '/login'),
@@ -183,11 +184,13 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
   if (options.onLogin !== undefined && typeof options.onLogin !== 'function') fail('onLogin', 'must be a function')
 
   const sources = options.tokenSources ?? {}
+  if (typeof sources !== 'object') fail('tokenSources', 'must be an object')
   const tokenSources = { cookie: flag(sources.cookie, 'tokenSources.cookie', true), bearer: flag(sources.bearer, 'tokenSources.bearer', true) }
   if (!tokenSources.cookie && !tokenSources.bearer) fail('tokenSources', 'must enable cookie, bearer or both')
 
   const timeout = positive(options.timeout, 'timeout', 5000)
   const jwksOptions = options.jwks ?? {}
+  if (typeof jwksOptions !== 'object') fail('jwks', 'must be an object')
   const refresh = flag(options.refresh, 'refresh', true)
 
   const config: ResolvedConfig = {
@@ -274,6 +277,9 @@ export function optionsFromEnv (env: NodeJS.ProcessEnv = process.env, overrides:
   const pick = (name: string): string | undefined => env[name] === '' ? undefined : env[name]
   const scopes = pick('AWS_COGNITO_SCOPES')
   const sameSite = pick('AWS_COGNITO_COOKIE_SAMESITE')
+  if (sameSite !== undefined && !/^(lax|strict|none)$/i.test(sameSite)) {
+    throw new InvalidOptionError(`AWS_COGNITO_COOKIE_SAMESITE must be lax, strict or none (got "${sameSite}")`)
+  }
   const cookie = {
     domain: pick('AWS_COGNITO_COOKIE_DOMAIN'),
     sameSite: sameSite?.toLowerCase() as SameSite | undefined,
@@ -296,7 +302,10 @@ export function optionsFromEnv (env: NodeJS.ProcessEnv = process.env, overrides:
     secret: pick('SECRET_KEY'),
     cookie: dropUndefined(cookie)
   }
-  return { ...dropUndefined(fromEnv), ...overrides } as FastifyCognitoOptions
+  const merged = { ...dropUndefined(fromEnv), ...overrides } as FastifyCognitoOptions
+  // Cookie settings merge one level deeper: overriding cookie.name keeps the environment's cookie.domain.
+  if (overrides.cookie !== undefined) merged.cookie = { ...fromEnv.cookie, ...overrides.cookie }
+  return merged
 }
 
 function dropUndefined<T extends object> (value: T): Partial<T> {

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
   AuthorizeError, CodeRejectedError, CrossSiteRequestError, IdpError, InvalidCallbackError, InvalidLoginRequestError,
-  LoginTransactionError, NoRefreshTokenError, NonceMismatchError, OAuthError, RefreshRejectedError, safeErrorCode
+  LoginTransactionError, NonceMismatchError, OAuthError, RefreshRejectedError, safeErrorCode
 } from './errors.js'
 import { buildIdentity } from './authenticator.js'
 import type { Authenticator } from './authenticator.js'
@@ -100,9 +100,9 @@ export function routesPlugin (deps: Deps, flows: Flows) {
 
   return async function cognitoRoutes (fastify: FastifyInstance): Promise<void> {
     // The refresh button of a server-rendered page posts a form; its body carries nothing we read.
-    fastify.addContentTypeParser('application/x-www-form-urlencoded', { bodyLimit: 4096 }, (_request, payload, done) => {
-      payload.resume()
-      payload.on('end', () => done(null, {}))
+    // parseAs makes Fastify enforce bodyLimit (413); a parser reading the raw stream would not.
+    fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, _body, done) => {
+      done(null, {})
     })
 
     if (config.routes.login !== false) {
@@ -168,7 +168,7 @@ export function routesPlugin (deps: Deps, flows: Flows) {
       fastify.post(config.routes.refresh, async (request, reply) => {
         assertSameOrigin(request, config.appOrigin, { allowSameSite: false })
         reply.header('cache-control', 'no-store')
-        if (store.readToken(request, 'refresh') === undefined) throw new NoRefreshTokenError()
+        // No refresh cookie: refreshSession throws NoRefreshTokenError (401) before calling Cognito.
         let identity
         try {
           identity = await authenticator.refreshSession(request, reply)

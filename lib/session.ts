@@ -8,6 +8,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import fastifySecureSession from '@fastify/secure-session'
 import type { SerializeOptions as CookieSerializeOptions } from '@fastify/cookie'
 import type { CookiePurpose, ResolvedConfig } from './options.js'
+import { safeEqual } from './pkce.js'
 import type { SessionTokens } from './types.js'
 
 /** A browser keeps at most 4096 bytes of a cookie, name and attributes included. */
@@ -199,12 +200,6 @@ export class SessionStore {
     for (const kind of ['access', 'id', 'refresh'] as const) this.#clearChunks(request, reply, kind, 0)
   }
 
-  /** Clears the access and ID cookies only: the refresh token may be newer than this request knows. */
-  clearAccess (request: FastifyRequest, reply: FastifyReply): void {
-    this.#clearChunks(request, reply, 'access', 0)
-    this.#clearChunks(request, reply, 'id', 0)
-  }
-
   #transactionName (state: string): string {
     return `${this.#config.cookie.transactionPrefix}${state.slice(0, 16)}`
   }
@@ -220,7 +215,7 @@ export class SessionStore {
     if (sealed === undefined) return undefined
     const opened = this.#codec.open('tx', sealed, request.log)
     const tx = opened?.value as LoginTransaction | undefined
-    return tx !== undefined && tx.state === state ? tx : undefined
+    return tx !== undefined && safeEqual(tx.state, state) ? tx : undefined
   }
 
   clearTransaction (reply: FastifyReply, state: string): void {

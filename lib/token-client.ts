@@ -66,8 +66,9 @@ export class TokenClient {
     if (clientSecret === undefined) {
       params.set('client_id', clientId)
     } else {
-      // RFC 6749 §2.3.1: both parts are form-urlencoded before the Basic encoding.
-      const basic = `${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`
+      // RFC 6749 §2.3.1: both parts are form-urlencoded (application/x-www-form-urlencoded) before the Basic encoding.
+      const formEncode = (value: string): string => encodeURIComponent(value).replace(/%20/g, '+')
+      const basic = `${formEncode(clientId)}:${formEncode(clientSecret)}`
       headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`
     }
     try {
