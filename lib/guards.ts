@@ -4,7 +4,7 @@
  * 403 when the user is not allowed, and may send a browser navigation to login instead of a 401.
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
-import { AccessDeniedError, GroupRequiredError, InvalidOptionError, InvalidTokenError, ScopeRequiredError } from './errors.js'
+import { AccessDeniedError, GroupRequiredError, InvalidOptionError, ScopeRequiredError } from './errors.js'
 import { isBearerScheme } from './authenticator.js'
 import type { Authenticator } from './authenticator.js'
 import type { ResolvedConfig } from './options.js'
@@ -32,8 +32,8 @@ export function createGuardFactory (config: ResolvedConfig, authenticator: Authe
     if (redirect && !bearer && loginPath !== false && wantsHtml(request)) {
       return reply.redirect(`${loginPath}?${new URLSearchParams({ returnTo: request.url })}`, 302)
     }
-    // RFC 6750 §3: no error attribute when no credentials were sent.
-    reply.header('www-authenticate', bearer || err instanceof InvalidTokenError ? 'Bearer error="invalid_token"' : 'Bearer')
+    // RFC 6750 §3: error="invalid_token" answers a bearer token; a cookie session sent no bearer credentials.
+    reply.header('www-authenticate', bearer ? 'Bearer error="invalid_token"' : 'Bearer')
     throw err
   }
 
