@@ -14,7 +14,7 @@ import { startLocalCognito } from '../lib/local/index.js'
 import type { LocalCognito, LocalCognitoOptions } from '../lib/local/index.js'
 import { UserAgent } from './helpers/user-agent.js'
 
-type Test = typeof t
+interface Test { teardown (fn: () => unknown): void }
 
 interface Rig { app: FastifyInstance, local: LocalCognito, base: string }
 

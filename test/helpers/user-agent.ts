@@ -3,7 +3,7 @@
  * parsed by undici, Path and Max-Age honoured), manual redirects, and every Set-Cookie header kept
  * so tests can check sizes and attributes.
  */
-import { request, getSetCookies } from 'undici'
+import { request, getSetCookies, Headers } from 'undici'
 import type { Cookie } from 'undici'
 
 export interface Response {
