@@ -89,6 +89,11 @@ function assertSameOrigin (request: FastifyRequest, appOrigin: string, { allowSa
   if (site === 'cross-site' || (site === 'same-site' && !allowSameSite)) throw new CrossSiteRequestError()
 }
 
+/** How a request is logged on the callback route: no query string. */
+function pathOnly (request: FastifyRequest): { method: string, url: string } {
+  return { method: request.method, url: request.url.split('?')[0] as string }
+}
+
 function wantsHtml (request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/html')
 }
@@ -118,7 +123,8 @@ export function routesPlugin (deps: Deps, flows: Flows) {
     }
 
     if (config.routes.callback !== false) {
-      fastify.get(config.routes.callback, async (request, reply) => {
+      // The callback's query holds the authorization code: Fastify's request logs get the path only.
+      fastify.get(config.routes.callback, { logSerializers: { req: pathOnly } }, async (request, reply) => {
         const { query } = request
         const state = param(query, 'state')
         const tx = state === undefined ? undefined : store.readTransaction(request, state)
