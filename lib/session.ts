@@ -39,8 +39,15 @@ interface Opened<T> { value: T, rotated: boolean }
 export interface Codec {
   seal (purpose: CookiePurpose, value: unknown): string
   open (purpose: CookiePurpose, sealed: string, log: FastifyBaseLogger): Opened<unknown> | undefined
+  /** How many opened cookies are remembered (bounded by MAX_OPENED). */
+  readonly size: number
   close (): Promise<void>
 }
+
+/** Opened session cookies remembered, so a browser's repeated cookie is decrypted once, not on every request. */
+const MAX_OPENED = 1000
+
+interface OpenedEntry extends Opened<unknown> { purpose: CookiePurpose, until: number }
 
 export async function createCodec (config: ResolvedConfig): Promise<Codec> {
   const scope = Fastify({ logger: false })
@@ -59,6 +66,8 @@ export async function createCodec (config: ResolvedConfig): Promise<Codec> {
     key: config.keys[purpose],
     expiry: expiry[purpose]
   })))
+  // Keyed by the whole sealed value (ciphertext, MAC and nonce): a hit is the very bytes that were authenticated.
+  const opened = new Map<string, OpenedEntry>()
   return {
     seal (purpose, value) {
       const sealed = scope.encodeSecureSession(scope.createSecureSession({ v: value }), sessionName(purpose))
@@ -67,6 +76,13 @@ export async function createCodec (config: ResolvedConfig): Promise<Codec> {
       return `${Buffer.from(cipher, 'base64').toString('base64url')}.${Buffer.from(nonce, 'base64').toString('base64url')}`
     },
     open (purpose, sealed, log) {
+      const hit = opened.get(sealed)
+      if (hit !== undefined && hit.purpose === purpose) {
+        if (Date.now() < hit.until) return hit
+        // Past its sealed age: secure-session would refuse it now, and so do we.
+        opened.delete(sealed)
+        return undefined
+      }
       const dot = sealed.indexOf('.')
       if (dot === -1) return undefined
       const cipher = Buffer.from(sealed.slice(0, dot), 'base64url').toString('base64')
@@ -74,7 +90,13 @@ export async function createCodec (config: ResolvedConfig): Promise<Codec> {
       const session = scope.decodeSecureSession(`${cipher};${nonce}`, log, sessionName(purpose))
       if (session === null) return undefined
       // `changed` is set by secure-session when an older key opened it.
-      return { value: session.get('v'), rotated: session.changed }
+      const entry: OpenedEntry = { purpose, value: session.get('v'), rotated: session.changed, until: (session.get('__ts') + expiry[purpose]) * 1000 }
+      opened.set(sealed, entry)
+      if (opened.size > MAX_OPENED) opened.delete(opened.keys().next().value as string)
+      return entry
+    },
+    get size () {
+      return opened.size
     },
     close: () => scope.close()
   }
