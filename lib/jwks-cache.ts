@@ -40,8 +40,6 @@ export class JwksCache {
   #lastAttempt = Number.NEGATIVE_INFINITY
   #lastFailure: JwksFetchError | undefined
   #pending: Promise<void> | undefined
-  /** How many times the JWKS was requested; for tests and metrics. */
-  fetchCount = 0
 
   constructor (config: JwksCacheConfig) {
     this.#config = config
@@ -83,7 +81,6 @@ export class JwksCache {
 
   async #fetch (): Promise<void> {
     this.#lastAttempt = Date.now()
-    this.fetchCount++
     const { jwksUri, timeout, dispatcher } = this.#config
     try {
       const response = await request(jwksUri, {

@@ -65,8 +65,6 @@ export class Refresher {
   readonly #inFlight = new Map<string, Promise<TokenSet>>()
   readonly #recent = new ExpiringMap<TokenSet>()
   readonly #dead = new ExpiringMap<OAuthError>()
-  /** Grants sent to Cognito; for tests and metrics. */
-  grantCount = 0
 
   constructor (client: TokenClient) {
     this.#client = client
@@ -87,7 +85,6 @@ export class Refresher {
     if (recent !== undefined) return Promise.resolve(recent)
     let pending = this.#inFlight.get(key)
     if (pending === undefined) {
-      this.grantCount++
       pending = this.#client.refresh(refreshToken).then(tokens => {
         this.#recent.set(key, tokens, Date.now() + reuseMs(tokens))
         return tokens

@@ -17,7 +17,7 @@ export interface VerifierConfig {
 }
 
 /** Cognito's largest tokens are about 6 kB; refuse to parse anything far beyond that. */
-export const MAX_TOKEN_LENGTH = 16 * 1024
+const MAX_TOKEN_LENGTH = 16 * 1024
 
 interface CacheEntry { claims: JWTPayload, exp: number }
 
