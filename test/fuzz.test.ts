@@ -11,6 +11,9 @@ import { buildApp, startLogin, startRig } from './helpers/rig.js'
 
 const alice = { username: 'alice', groups: ['admin'] }
 const RUNS = { callback: 2500, login: 1000, returnTo: 300, cookie: 3500, authorization: 3000 }
+// A fixed seed keeps CI repeatable; FUZZ_SEED=<n> explores other inputs (a failure prints its seed to replay).
+const SEED = Number(process.env.FUZZ_SEED ?? 20261123)
+fc.configureGlobal({ seed: SEED })
 
 const crashes: unknown[] = []
 const onCrash = (err: unknown): void => { crashes.push(err) }
@@ -75,6 +78,7 @@ function checkAnswer (res: LightMyRequestResponse, echoes: string[], allow502 = 
 }
 
 t.test('fuzz', async (t) => {
+  t.comment(`fast-check seed ${SEED}`)
   const fx = await setUp(t)
   const { app, sealed, tokens, tx } = fx
   const sealedValues = Object.values(sealed)
@@ -103,7 +107,8 @@ t.test('fuzz', async (t) => {
       const res = await app.inject(options)
       const error = typeof q === 'string' ? new URLSearchParams(q).getAll('error') : [q.error].flat()
       const idpFailure = error.length === 1 && ['server_error', 'temporarily_unavailable'].includes(String(error[0]))
-      const echoes = typeof q === 'string' ? [] : [q.code, q.state, q.error_description].flat().filter((v): v is string => typeof v === 'string' && v !== tx.state)
+      // Cognito's own error code (letters and underscores) is named in the answer by design; anything else sent must not be.
+      const echoes = typeof q === 'string' ? [] : [q.code, q.state, q.error_description].flat().filter((v): v is string => typeof v === 'string' && v !== tx.state && !(error.includes(v) && /^[a-z_]{1,64}$/i.test(v)))
       checkAnswer(res, echoes, idpFailure)
       tally(seen, res)
     }), { numRuns: RUNS.callback })
