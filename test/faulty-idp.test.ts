@@ -153,7 +153,7 @@ t.test('hang: no answer ever arrives, and close() ends the hanging request', asy
     await t.rejects(call(idp, endpoint, 200), { code: 'UND_ERR_HEADERS_TIMEOUT' }, endpoint)))
   // A client without a timeout would wait forever; close() must free it so tests can exit.
   const pending = call(idp, 'token', 0)
-  await new Promise(resolve => setTimeout(resolve, 100))
+  for (let i = 0; i < 300 && idp.counts.token < 2; i++) await new Promise(resolve => setTimeout(resolve, 10))
   t.equal(idp.counts.token, 2, 'the request arrived')
   await idp.close()
   await t.rejects(pending, { code: 'UND_ERR_SOCKET' })
