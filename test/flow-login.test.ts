@@ -12,7 +12,7 @@ import fastifyCognito from '../lib/index.js'
 import type { FastifyCognitoOptions } from '../lib/index.js'
 import { startLocalCognito } from '../lib/local/index.js'
 import type { LocalCognito, LocalCognitoOptions } from '../lib/local/index.js'
-import { UserAgent } from './helpers/user-agent.js'
+import { login, UserAgent } from './helpers/user-agent.js'
 
 interface Test { teardown (fn: () => unknown): void }
 
@@ -62,20 +62,6 @@ async function rig (t: Test, { client = 'confidential', local: localOptions = {}
     if (shared === undefined) await local.close()
   })
   return { app, local, base }
-}
-
-/** Goes from the app's login route through the hosted-UI form back to the app; returns the last response. */
-async function login (ua: UserAgent, base: string, username: string, returnTo = '/me'): Promise<{ finalUrl: string, body: string, status: number, passwordAsked: boolean }> {
-  const hops = await ua.follow(`${base}/login?returnTo=${encodeURIComponent(returnTo)}`)
-  let last = hops.at(-1)!
-  let passwordAsked = false
-  if (last.body.includes('id="login-form"')) {
-    passwordAsked = true
-    const action = /<form id="login-form" method="post" action="([^"]+)"/.exec(last.body)![1]!.replace(/&amp;/g, '&')
-    const after = await ua.follow(new URL(action, last.url).href, { form: { username, password: 'Passw0rd!' } })
-    last = after.at(-1)!
-  }
-  return { finalUrl: last.url, body: last.body, status: last.status, passwordAsked }
 }
 
 t.test('confidential client: login with PKCE, state and nonce lands on returnTo with the session in HttpOnly cookies', async t => {

@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { startLocalCognito } from '../lib/local/index.js'
 import type { FastifyCognitoOptions } from '../lib/index.js'
-import { UserAgent } from './helpers/user-agent.js'
+import { login, UserAgent } from './helpers/user-agent.js'
 
 const CHILD = fileURLToPath(new URL('./helpers/app-process.ts', import.meta.url))
 
@@ -57,11 +57,7 @@ t.test('a session started in one app process is served, refreshed and ended by a
 
   // Log in through A.
   const ua = new UserAgent()
-  const hops = await ua.follow(`${procs[0]!.base}/login?returnTo=%2Fme`)
-  const form = hops.at(-1)!
-  const action = /<form id="login-form" method="post" action="([^"]+)"/.exec(form.body)![1]!.replace(/&amp;/g, '&')
-  const done = await ua.follow(new URL(action, form.url).href, { form: { username: 'alice', password: 'Passw0rd!' } })
-  const onA = JSON.parse(done.at(-1)!.body)
+  const onA = JSON.parse((await login(ua, procs[0]!.base, 'alice')).body)
   t.equal(onA.username, 'alice')
   t.equal(onA.pid, a.child.pid, 'the login ended on process A')
 

@@ -96,3 +96,17 @@ export class UserAgent {
     return responses
   }
 }
+
+/** Goes from the app's login route through the hosted-UI form back to the app; returns the last response. */
+export async function login (ua: UserAgent, base: string, username: string, returnTo = '/me'): Promise<{ finalUrl: string, body: string, status: number, passwordAsked: boolean }> {
+  const hops = await ua.follow(`${base}/login?returnTo=${encodeURIComponent(returnTo)}`)
+  let last = hops.at(-1)!
+  let passwordAsked = false
+  if (last.body.includes('id="login-form"')) {
+    passwordAsked = true
+    const action = /<form id="login-form" method="post" action="([^"]+)"/.exec(last.body)![1]!.replace(/&amp;/g, '&')
+    const after = await ua.follow(new URL(action, last.url).href, { form: { username, password: 'Passw0rd!' } })
+    last = after.at(-1)!
+  }
+  return { finalUrl: last.url, body: last.body, status: last.status, passwordAsked }
+}
