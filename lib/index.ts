@@ -92,5 +92,11 @@ const plugin = fp(fastifyCognito, { fastify: '5.x', name: 'fastify-cognito' })
 export default plugin
 export { plugin as fastifyCognito }
 export { optionsFromEnv } from './options.js'
-export * from './errors.js'
+// The coded errors, for `instanceof` and `error.code` in an app's error handler; the mapping helpers stay internal.
+export {
+  AccessDeniedError, AuthorizeError, CodeRejectedError, CrossSiteRequestError, GroupRequiredError, IdpError, IdpTokenError,
+  InvalidCallbackError, InvalidLoginRequestError, InvalidOptionError, InvalidTokenError, JwksUnavailableError, LoginTransactionError,
+  NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, TokenExpiredError, UnauthenticatedError,
+  isFastifyCognitoError
+} from './errors.js'
 export type * from './types.js'
