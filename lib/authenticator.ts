@@ -9,7 +9,7 @@ import {
 } from './errors.js'
 import type { ResolvedConfig } from './options.js'
 import type { Refresher } from './refresher.js'
-import type { SessionStore } from './session.js'
+import type { Opened, SessionStore } from './session.js'
 import type { TokenSet } from './token-client.js'
 import { groupsOf, scopesOf } from './verifier.js'
 import type { Verifier } from './verifier.js'
@@ -68,6 +68,7 @@ export class Authenticator {
     if (!this.#config.tokenSources.cookie) throw new UnauthenticatedError()
 
     const access = this.#store.readToken(request, 'access')
+    let failure: unknown = new UnauthenticatedError()
     if (access !== undefined) {
       try {
         const claims = await this.#verifier.verifyAccessToken(access.value)
@@ -76,17 +77,15 @@ export class Authenticator {
         if (withIdToken) await this.loadIdToken(request, reply, identity)
         return identity
       } catch (err) {
-        // Expired, or no longer verifiable (keys rotated, config changed): a refresh can renew it. A JWKS outage cannot.
-        if (err instanceof JwksUnavailableError || !this.#canRefresh(request)) throw err
+        // A JWKS outage cannot be renewed by a refresh.
+        if (err instanceof JwksUnavailableError) throw err
+        failure = err
       }
-    } else if (!this.#canRefresh(request)) {
-      throw new UnauthenticatedError()
     }
-    return this.refreshSession(request, reply)
-  }
-
-  #canRefresh (request: FastifyRequest): boolean {
-    return this.#config.autoRefresh && this.#store.readToken(request, 'refresh') !== undefined
+    // No access token, or one that is expired or no longer verifiable (keys rotated, config changed): the refresh token can renew it.
+    const refresh = this.#config.autoRefresh ? this.#store.readToken(request, 'refresh') : undefined
+    if (refresh === undefined) throw failure
+    return this.refreshSession(request, reply, refresh)
   }
 
   /** Puts the session's verified ID token on the identity; a missing or unverifiable one leaves `idToken` null. */
@@ -109,8 +108,7 @@ export class Authenticator {
    * Throws 401 when there is none or Cognito refuses it, 502 when Cognito fails, 503 without keys;
    * it never clears cookies itself: that is the caller's decision.
    */
-  async refreshSession (request: FastifyRequest, reply: FastifyReply): Promise<CognitoIdentity> {
-    const refresh = this.#store.readToken(request, 'refresh')
+  async refreshSession (request: FastifyRequest, reply: FastifyReply, refresh: Opened<string> | undefined = this.#store.readToken(request, 'refresh')): Promise<CognitoIdentity> {
     if (refresh === undefined) throw new NoRefreshTokenError()
     let tokens: TokenSet
     try {

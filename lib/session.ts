@@ -29,7 +29,7 @@ export interface LoginTransaction {
 }
 
 /** A sealed cookie opened: its value and whether it was sealed with an older key (and should be re-sealed). */
-interface Opened<T> { value: T, rotated: boolean }
+export interface Opened<T> { value: T, rotated: boolean }
 
 /**
  * Seals and opens values with @fastify/secure-session. The codec lives in a Fastify instance of its
