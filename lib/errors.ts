@@ -46,13 +46,25 @@ export const IdpTokenError = createError('FST_COGNITO_IDP_TOKEN_INVALID', 'Cogni
 /** The JWKS could not be fetched and no cached keys can answer. */
 export const JwksUnavailableError = createError('FST_COGNITO_JWKS_UNAVAILABLE', 'Cognito signing keys are unavailable: %s', 503)
 
-/** An OAuth error answer of Cognito's token endpoint (HTTP 400/401 with `{ error }`). */
+/** An OAuth error answer of Cognito's token endpoint (HTTP 400/401 with `{ error }`). Internal: mapped by the functions below. */
 export class OAuthError extends Error {
   readonly error: string
   constructor (error: string, description: string | undefined) {
     super(description ? `${error}: ${description}` : error)
     this.name = 'OAuthError'
     this.error = error
+  }
+}
+
+/** A call to Cognito that brought no whole answer in time. `reason` is words, never hosts, ports or socket codes. */
+export class TransportError extends Error {
+  readonly endpoint: string
+  readonly reason: string
+  constructor (endpoint: string, reason: string, options?: { cause?: unknown }) {
+    super(`${endpoint} ${reason}`, options)
+    this.name = 'TransportError'
+    this.endpoint = endpoint
+    this.reason = reason
   }
 }
 
@@ -82,13 +94,69 @@ export function toVerificationError (err: unknown): Error {
   return new InvalidTokenError(reason, { cause: err })
 }
 
-/** Maps a failure of a call to Cognito's endpoints (undici error, timeout, bad answer) to a 502. */
-export function toIdpError (err: unknown, endpoint: string): Error {
+/** Maps a failed JWKS fetch (transport, HTTP status, not a key set) to the cache's error. */
+export function toJwksFetchError (err: unknown): JwksFetchError {
+  const reason = err instanceof TransportError
+    ? err.reason
+    : err instanceof joseErrors.JWKSInvalid || err instanceof SyntaxError ? 'answered something that is not a key set' : (err as Error).message
+  return new JwksFetchError(`JWKS fetch failed: ${reason}`, { cause: err })
+}
+
+/** Maps a failure of a call to Cognito's endpoints (transport, bad answer) to a 502. */
+export function toIdpError (err: unknown): Error {
   if (isFastifyCognitoError(err)) return err
-  const reason = err instanceof Error && err.name === 'TimeoutError'
-    ? 'timed out'
-    : (err as { code?: string })?.code ?? (err instanceof Error ? err.message : 'failed')
-  return new IdpError(`${endpoint} ${reason}`, { cause: err })
+  if (err instanceof TransportError) return new IdpError(err.message, { cause: err })
+  return new IdpError('failed', { cause: err })
+}
+
+/**
+ * Reads a token endpoint answer (RFC 6749 §5.1, §5.2): Cognito's `{ error }` answers become an
+ * `OAuthError` (mapped by {@link toGrantError}), anything else that is not a token set a 502.
+ */
+export function tokenEndpointFailure (status: number, json: unknown): Error | undefined {
+  const body = (json !== null && typeof json === 'object' ? json : {}) as Record<string, unknown>
+  if ((status === 400 || status === 401) && typeof body.error === 'string') {
+    return new OAuthError(safeErrorCode(body.error), typeof body.error_description === 'string' ? body.error_description.slice(0, 200) : undefined)
+  }
+  if (status !== 200) return new IdpError(`token endpoint answered HTTP ${status}`)
+  if (json === undefined) return new IdpError('token endpoint answered something that is not JSON')
+  return undefined
+}
+
+/** Which grant failed: the refused answer means a different thing for each. */
+export type GrantType = 'authorization_code' | 'refresh_token'
+
+/**
+ * Maps a failed grant: `invalid_grant` is the user's (a code used twice or expired: 400; a refresh
+ * token expired, revoked or rotated away: 401); any other OAuth error means Cognito refused our
+ * client or request (502), and transport failures are 502 too.
+ */
+export function toGrantError (err: unknown, grant: GrantType, loginPath: string): Error {
+  if (err instanceof OAuthError) {
+    if (err.error === 'invalid_grant') {
+      return grant === 'authorization_code'
+        ? new CodeRejectedError(err.error, loginPath, { cause: err })
+        : new RefreshRejectedError(err.error, { cause: err })
+    }
+    return new IdpError(`token endpoint refused the ${grant === 'authorization_code' ? 'code exchange' : 'refresh'}: ${err.error}`, { cause: err })
+  }
+  return toIdpError(err)
+}
+
+/** Tokens Cognito just issued that do not verify are Cognito's failure (502); without keys it is a 503. */
+export function toIssuedTokenError (err: unknown): Error {
+  if (err instanceof JwksUnavailableError || err instanceof IdpError || err instanceof NonceMismatchError) return err
+  const reason = err instanceof TokenExpiredError ? 'already expired' : (err as Error).message
+  return new IdpTokenError(reason, { cause: err })
+}
+
+/** Cognito's authorize errors that mean Cognito failed, not the request. */
+const AUTHORIZE_FAILURES = new Set(['server_error', 'temporarily_unavailable'])
+
+/** Maps `?error=` on the callback: Cognito failing is a 502, a refused login a 400. */
+export function toAuthorizeError (value: unknown): Error {
+  const code = safeErrorCode(value)
+  return AUTHORIZE_FAILURES.has(code) ? new IdpError(`authorize answered ${code}`) : new AuthorizeError(code)
 }
 
 export function isFastifyCognitoError (err: unknown): err is Error & { code: string, statusCode: number } {
@@ -98,3 +166,5 @@ export function isFastifyCognitoError (err: unknown): err is Error & { code: str
 
 /** The login route's query is not usable (an identity provider, language or prompt Cognito would refuse). */
 export const InvalidLoginRequestError = createError('FST_COGNITO_INVALID_LOGIN_REQUEST', 'Invalid login request: %s', 400)
+/** Cognito issued a token too large to keep in the session cookies, even split into chunks. */
+export const CookieBudgetError = createError('FST_COGNITO_TOKEN_TOO_LARGE', 'Cognito issued a %s token too large for the session cookies', 502)

@@ -12,25 +12,32 @@
 import fp from 'fastify-plugin'
 import fastifyCookie from '@fastify/cookie'
 import type { FastifyInstance } from 'fastify'
-import { Authenticator } from './authenticator.js'
 import { InvalidOptionError } from './errors.js'
-import { createGuardFactory } from './guards.js'
-import { JwksCache } from './jwks-cache.js'
+import { atLeastOne, createGuardFactory } from './fastify/guards.js'
+import { routesPlugin, startLogin } from './fastify/routes.js'
 import { resolveOptions } from './options.js'
-import { Refresher } from './refresher.js'
-import { createFlows, routesPlugin } from './routes.js'
-import { createCodec, SessionStore } from './session.js'
-import { TokenClient } from './token-client.js'
-import { Verifier } from './verifier.js'
+import { Grants } from './protocol/grants.js'
+import { JwksCache } from './protocol/jwks-cache.js'
+import { TokenClient } from './protocol/token-client.js'
+import { Verifier } from './protocol/verifier.js'
+import { createCodec } from './session/codec.js'
+import { CookieLayout } from './session/cookies.js'
+import { SessionLifecycle } from './session/lifecycle.js'
+import { LoginFlow } from './session/login.js'
+import { CookieSessionStore } from './session/store.js'
 import type { FastifyCognito, FastifyCognitoOptions } from './types.js'
 
+/**
+ * Registration: options resolved once, then the layers wired bottom-up, each given the slice of
+ * configuration it uses: protocol (JWKS, verifier, token client, grants), session (codec, cookie
+ * layout, store, lifecycle, login flow), Fastify (guards, routes, the decorator).
+ */
 async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognitoOptions): Promise<void> {
   const config = resolveOptions(options)
 
   // Parsing is left to the guards (hook: false): routes no guard protects pay nothing for cookies.
   if (!fastify.hasPlugin('@fastify/cookie')) await fastify.register(fastifyCookie, { hook: false })
 
-  const codec = await createCodec(config)
   const jwks = new JwksCache({
     jwksUri: config.jwksUri,
     timeout: config.jwks.timeout,
@@ -40,13 +47,15 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
     onBackgroundError: err => fastify.log.warn({ reason: err.message }, 'fastify-cognito: background JWKS refresh failed; the cached keys keep serving')
   })
   const verifier = new Verifier(config, jwks)
-  const client = new TokenClient(config)
-  const refresher = new Refresher(client)
-  const store = new SessionStore(config, codec, header => fastify.parseCookie(header), (name, value, opts) => fastify.serializeCookie(name, value, opts))
-  const authenticator = new Authenticator(config, store, verifier, refresher)
-  const guard = createGuardFactory(config, authenticator)
-  const flows = createFlows({ config, store, client, refresher, authenticator })
+  const grants = new Grants(config, new TokenClient(config), verifier)
 
+  const codec = await createCodec(config.codec)
+  const layout = new CookieLayout(config.cookie, header => fastify.parseCookie(header), (name, value, opts) => fastify.serializeCookie(name, value, opts))
+  const store = new CookieSessionStore(codec, layout, config.refresh)
+  const lifecycle = new SessionLifecycle(config, store, verifier, grants)
+  const login = new LoginFlow(config, codec, layout, grants, lifecycle)
+
+  const guard = createGuardFactory(config, verifier, lifecycle)
   const decorator: FastifyCognito = {
     authenticate: guard(),
     identify: guard({ optional: true }),
@@ -60,14 +69,14 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
     },
     verifyAccessToken: token => verifier.verifyAccessToken(token),
     verifyIdToken: (token, nonce) => verifier.verifyIdToken(token, nonce),
-    login: (request, reply, loginOptions) => flows.login(request, reply, loginOptions),
+    login: (_request, reply, loginOptions) => startLogin(login, reply, loginOptions),
     sealSession: tokens => store.seal(tokens),
     logoutUrl: config.logoutUrl
   }
   fastify.decorateRequest('cognito', null)
   fastify.decorate('cognito', decorator)
 
-  await fastify.register(routesPlugin({ config, store, client, refresher, authenticator }, flows))
+  await fastify.register(routesPlugin(config, login, lifecycle))
 
   if (config.disabled) {
     fastify.log.warn('fastify-cognito: authentication is DISABLED (disabled: true); every guard lets every request through')
@@ -81,12 +90,6 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
   fastify.addHook('onClose', async () => codec.close())
 }
 
-/** A shorthand guard without its argument would be a bare `authenticate`: `requireGroups(undefined)` must not pass everyone. */
-function atLeastOne (list: readonly string[], name: string): readonly string[] {
-  if (!Array.isArray(list) || list.length === 0) throw new InvalidOptionError(`${name} must be a non-empty list`)
-  return list
-}
-
 /** The plugin: `fastify.register(fastifyCognito, options)`. */
 const plugin = fp(fastifyCognito, { fastify: '5.x', name: 'fastify-cognito' })
 export default plugin
@@ -94,7 +97,7 @@ export { plugin as fastifyCognito }
 export { optionsFromEnv } from './options.js'
 // The coded errors, for `instanceof` and `error.code` in an app's error handler; the mapping helpers stay internal.
 export {
-  AccessDeniedError, AuthorizeError, CodeRejectedError, CrossSiteRequestError, GroupRequiredError, IdpError, IdpTokenError,
+  AccessDeniedError, AuthorizeError, CodeRejectedError, CookieBudgetError, CrossSiteRequestError, GroupRequiredError, IdpError, IdpTokenError,
   InvalidCallbackError, InvalidLoginRequestError, InvalidOptionError, InvalidTokenError, JwksUnavailableError, LoginTransactionError,
   NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, TokenExpiredError, UnauthenticatedError,
   isFastifyCognitoError

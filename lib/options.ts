@@ -5,11 +5,13 @@
 import { hkdfSync } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 import { InvalidOptionError } from './errors.js'
+import type { CodecConfig, Purpose } from './session/codec.js'
+import { parsePoolId } from './util/pool-id.js'
 import type { FastifyCognitoOptions, LoginResult, SameSite } from './types.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
-/** What each sealed cookie is for; each purpose has its own key so a cookie cannot stand in for another. */
-export type CookiePurpose = 'access' | 'id' | 'refresh' | 'tx'
+/** Sealed values remembered once opened, so a browser's repeated cookie is decrypted once. */
+const OPENED_CACHE_SIZE = 1000
 
 export interface ResolvedConfig {
   userPoolId: string
@@ -45,8 +47,10 @@ export interface ResolvedConfig {
     refreshMaxAge: number
     transactionMaxAge: number
   }
-  /** Derived 32-byte keys per purpose, newest first. */
-  keys: Record<CookiePurpose, Buffer[]>
+  /** Sealing: derived 32-byte keys per purpose (newest first) and the max age of each purpose. */
+  codec: CodecConfig
+  /** The login route's path, or words for error messages when the app mounts its own. */
+  loginPath: string
   tokenSources: { cookie: boolean, bearer: boolean }
   redirectToLogin: boolean
   timeout: number
@@ -57,7 +61,6 @@ export interface ResolvedConfig {
   appOrigin: string
 }
 
-const POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+$/
 const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]'])
 const COOKIE_NAME = /^[A-Za-z0-9_-]{1,32}$/
 const PATH = /^\/[\x21-\x7e]*$/
@@ -106,7 +109,7 @@ function routePath (value: unknown, name: string, fallback: string): string | fa
   return value
 }
 
-function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined): Record<CookiePurpose, Buffer[]> {
+function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined): Record<Purpose, Buffer[]> {
   const list = Array.isArray(secret) ? secret : [secret]
   if (list.length === 0) fail('secret', 'must hold at least one secret')
   const secrets = list.map((s, i) => {
@@ -116,17 +119,18 @@ function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined): Recor
     return Buffer.from(s)
   })
   // HKDF (RFC 5869) turns each secret into one independent 32-byte key per cookie purpose.
-  const derive = (purpose: CookiePurpose): Buffer[] =>
+  const derive = (purpose: Purpose): Buffer[] =>
     secrets.map(s => Buffer.from(hkdfSync('sha256', s, 'fastify-cognito', `cookie:${purpose}:v1`, 32)))
-  return { access: derive('access'), id: derive('id'), refresh: derive('refresh'), tx: derive('tx') }
+  return { access: derive('access'), id: derive('id'), refresh: derive('refresh'), tx: derive('tx'), sid: derive('sid') }
 }
 
 /** Validates the options once, at registration, and returns the frozen configuration. */
 export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig {
   if (options === null || typeof options !== 'object') fail('object', 'is required')
   const userPoolId = requireString(options.userPoolId, 'userPoolId')
-  if (!/^[\w-]+_[0-9A-Za-z]+$/.test(userPoolId)) fail('userPoolId', `must look like "<region>_<id>" (got "${userPoolId}")`)
-  const poolRegion = POOL_ID.exec(userPoolId)?.[1]
+  const poolId = parsePoolId(userPoolId)
+  if (poolId === undefined) fail('userPoolId', `must look like "<region>_<id>" (got "${userPoolId}")`)
+  const poolRegion = poolId.region
   if (poolRegion === undefined && options.region === undefined) fail('region', `is required: it cannot be read from userPoolId "${userPoolId}"`)
   const region = options.region === undefined ? poolRegion as string : requireString(options.region, 'region')
   const clientId = requireString(options.clientId, 'clientId')
@@ -192,6 +196,9 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
   const jwksOptions = options.jwks ?? {}
   if (typeof jwksOptions !== 'object') fail('jwks', 'must be an object')
   const refresh = flag(options.refresh, 'refresh', true)
+  const maxAge = positive(cookie.maxAge, 'cookie.maxAge', 3600)
+  const refreshMaxAge = positive(cookie.refreshMaxAge, 'cookie.refreshMaxAge', 86400)
+  const transactionMaxAge = positive(cookie.transactionMaxAge, 'cookie.transactionMaxAge', 600)
 
   const config: ResolvedConfig = {
     userPoolId,
@@ -229,11 +236,17 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
       transactionPrefix: `${securePrefix}${baseName}_tx_`,
       // The transaction cookie only travels to the callback.
       transactionPath: callbackPath,
-      maxAge: positive(cookie.maxAge, 'cookie.maxAge', 3600),
-      refreshMaxAge: positive(cookie.refreshMaxAge, 'cookie.refreshMaxAge', 86400),
-      transactionMaxAge: positive(cookie.transactionMaxAge, 'cookie.transactionMaxAge', 600)
+      maxAge,
+      refreshMaxAge,
+      transactionMaxAge
     },
-    keys: deriveKeys(options.secret),
+    codec: {
+      keys: deriveKeys(options.secret),
+      // A sealed value is refused past its cookie's Max-Age even when a browser replays it.
+      maxAge: { access: maxAge, id: maxAge, refresh: refreshMaxAge, tx: transactionMaxAge, sid: refreshMaxAge },
+      openedCacheSize: OPENED_CACHE_SIZE
+    },
+    loginPath: resolvedRoutes.login === false ? 'your login route' : resolvedRoutes.login,
     tokenSources,
     redirectToLogin: flag(options.redirectToLogin, 'redirectToLogin', true),
     timeout,

@@ -48,7 +48,7 @@ export interface FastifyCognitoOptions {
     refresh?: string | false
     logout?: string | false
   }
-  /** Runs after a successful login instead of the redirect to `returnTo`, like the seed's decorated callback. */
+  /** Runs after a successful login instead of the redirect to `returnTo`, like flask-cognito-lib's `@cognito_login_callback` handler. */
   onLogin?: (request: FastifyRequest, reply: FastifyReply, login: LoginResult) => unknown
   /** Cookie settings. */
   cookie?: CookieOptions
@@ -148,7 +148,7 @@ export interface LoginResult {
 export interface GuardOptions {
   /** Groups the user must belong to: all of them, or any of them with `anyGroup`. */
   groups?: readonly string[]
-  /** Any one of `groups` is enough (the seed's `any_group=True`). Default false. */
+  /** Any one of `groups` is enough (flask-cognito-lib's `any_group=True`). Default false. */
   anyGroup?: boolean
   /** Scopes the access token must all have. */
   scopes?: readonly string[]
@@ -187,7 +187,7 @@ export interface FastifyCognito {
   readonly authenticate: preHandlerAsyncHookHandler
   /** Identifies the caller when signed in and lets anonymous requests through (`request.cognito` null): public pages that show who is signed in. */
   readonly identify: preHandlerAsyncHookHandler
-  /** A guard with group, scope and custom checks: the seed's `auth_required(groups, any_group)`. */
+  /** A guard with group, scope and custom checks: flask-cognito-lib's `@auth_required(groups, any_group)`. */
   guard (options?: GuardOptions): preHandlerAsyncHookHandler
   /** Requires every one of `groups`. */
   requireGroups (groups: readonly string[]): preHandlerAsyncHookHandler

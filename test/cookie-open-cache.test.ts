@@ -2,7 +2,7 @@ import t from 'tap'
 import Fastify from 'fastify'
 import fastifyCognito from '../lib/index.js'
 import { resolveOptions } from '../lib/options.js'
-import { createCodec } from '../lib/session.js'
+import { createCodec } from '../lib/session/codec.js'
 import { createTestPool, sessionCookies } from '../lib/testing/index.js'
 
 const log = Fastify().log
@@ -10,7 +10,7 @@ const log = Fastify().log
 t.test('an opened cookie is remembered: the same sealed value opens again without decrypting, and the memory is bounded', async (t) => {
   const pool = await createTestPool()
   t.teardown(() => pool.close())
-  const codec = await createCodec(resolveOptions(pool.pluginOptions()))
+  const codec = await createCodec(resolveOptions(pool.pluginOptions()).codec)
   t.teardown(() => codec.close())
   const sealed = codec.seal('access', 'token-0')
   t.match(codec.open('access', sealed, log), { purpose: 'access', value: 'token-0', rotated: false })

@@ -28,7 +28,7 @@ t.test('the example app in a real browser, against the local Cognito stand-in', 
   const { default: fastifyCognito } = await import('../lib/index.js')
   const { startLocalCognito } = await import('../lib/local/index.js')
   const { resolveOptions } = await import('../lib/options.js')
-  const { createCodec } = await import('../lib/session.js')
+  const { createCodec } = await import('../lib/session/codec.js')
   const { buildApp } = await import('../example/app.js')
   await mkdir(OUTPUT, { recursive: true })
 
@@ -114,7 +114,7 @@ t.test('the example app in a real browser, against the local Cognito stand-in', 
   /** The refresh token in the browser's cookie (one cookie, see below), opened with the app's own keys. */
   async function refreshTokenIn (context: BrowserContext, setup: typeof main): Promise<string> {
     const sealed = (await context.cookies(setup.appUrl)).find(c => c.name === 'cognito_refresh')?.value as string
-    const codec = await createCodec(resolveOptions(setup.cognito as any))
+    const codec = await createCodec(resolveOptions(setup.cognito as any).codec)
     try {
       return codec.open('refresh', sealed, setup.app.log)?.value as string
     } finally {

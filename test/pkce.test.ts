@@ -1,5 +1,5 @@
 import t from 'tap'
-import { calculateCodeChallenge, randomToken, safeEqual } from '../lib/pkce.js'
+import { calculateCodeChallenge, randomToken, safeEqual } from '../lib/protocol/pkce.js'
 
 t.test('the S256 code challenge matches RFC 7636 Appendix B', async (t) => {
   t.equal(calculateCodeChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'), 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM')

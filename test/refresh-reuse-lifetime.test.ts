@@ -1,12 +1,14 @@
 /**
- * The refresher reuses a grant's answer for requests still holding the old refresh token, but never
- * for longer than half the life of the access token in it: a reused answer must not be expired.
+ * The refresher reuses a grant's answer for requests that raced it, but never for longer than half
+ * the life of the access token in it: a reused answer must not be expired.
  */
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Refresher } from '../lib/refresher.js'
-import { TokenClient } from '../lib/token-client.js'
+import { Refresher } from '../lib/protocol/refresher.js'
+import { TokenClient } from '../lib/protocol/token-client.js'
 import { startFaultyIdp } from './helpers/faulty-idp.js'
+
+interface Answer { accessToken: string, refreshToken: string | undefined, expiresIn: number | undefined }
 
 async function setup (t: { teardown (fn: () => unknown): void }, answer: Record<string, unknown>) {
   const idp = await startFaultyIdp()
@@ -21,17 +23,21 @@ async function setup (t: { teardown (fn: () => unknown): void }, answer: Record<
     timeout: 5000,
     dispatcher: undefined
   })
-  return { idp, refresher: new Refresher(client) }
+  const refresher = new Refresher<Answer>(async token => {
+    const tokens = await client.grant({ grant_type: 'refresh_token', refresh_token: token })
+    return { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, expiresIn: tokens.expires_in }
+  }, () => false)
+  return { idp, refresher }
 }
 
 t.test('an answer whose access token lives 1 s is reused for half a second, then a new grant is made', async (t) => {
   const { idp, refresher } = await setup(t, { expires_in: 1 })
   const first = await refresher.refresh('old-refresh-token')
-  t.equal((await refresher.refresh('old-refresh-token')).access_token, first.access_token, 'reused right after the grant')
+  t.equal((await refresher.refresh('old-refresh-token')).accessToken, first.accessToken, 'reused right after the grant')
   t.equal(idp.counts.token, 1)
   await sleep(700)
   const later = await refresher.refresh('old-refresh-token')
-  t.not(later.access_token, first.access_token, 'a fresh answer once half its life has passed')
+  t.not(later.accessToken, first.accessToken, 'a fresh answer once half its life has passed')
   t.equal(idp.counts.token, 2)
 })
 
@@ -40,7 +46,7 @@ t.test('an answer with a long-lived access token, or none stated, is reused', as
     const { idp, refresher } = await setup(t, answer)
     const first = await refresher.refresh('old-refresh-token')
     await sleep(700)
-    t.equal((await refresher.refresh('old-refresh-token')).access_token, first.access_token, `reused (${JSON.stringify(answer)})`)
+    t.equal((await refresher.refresh('old-refresh-token')).accessToken, first.accessToken, `reused (${JSON.stringify(answer)})`)
     t.equal(idp.counts.token, 1)
   }
 })

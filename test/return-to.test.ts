@@ -3,7 +3,7 @@
  * the path) could read as another origin falls back (RFC 9700 §4.11, open redirectors).
  */
 import t from 'tap'
-import { sanitizeReturnTo } from '../lib/return-to.js'
+import { sanitizeReturnTo } from '../lib/protocol/return-to.js'
 
 const hostile: Array<[string, unknown]> = [
   ['an absolute https URL', 'https://evil.example/'],

@@ -1,3 +1,4 @@
+import { parsePoolId } from '../util/pool-id.js'
 import type { LocalCognitoClient, LocalCognitoOptions, LocalCognitoUser } from './types.js'
 
 /**
@@ -178,7 +179,9 @@ export function resolveOptions (options: LocalCognitoOptions = {}): ResolvedOpti
   const port = checkInteger('port', options.port ?? 0, 0, 65535)
   const userPoolId = options.userPoolId ?? 'us-east-1_LocalPool'
   // Cognito pool ids are `<region>_<id>`; the plugin reads the region from the part before `_`.
-  if (typeof userPoolId !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$/.test(userPoolId)) {
+  const poolId = parsePoolId(userPoolId)
+  // The stand-in serves a pool of a real region: its issuer is built from it, as Cognito's is.
+  if (poolId?.region === undefined) {
     fail('userPoolId', "of the form '<region>_<id>', for example 'us-east-1_LocalPool'")
   }
   const rotation = options.refreshTokenRotation ?? false
@@ -200,7 +203,7 @@ export function resolveOptions (options: LocalCognitoOptions = {}): ResolvedOpti
     host,
     port,
     userPoolId,
-    region: userPoolId.slice(0, userPoolId.indexOf('_')),
+    region: poolId.region,
     clients,
     users: options.users === undefined ? defaultUsers() : checkUsers(options.users),
     accessTokenTtl: checkInteger('accessTokenTtl', options.accessTokenTtl ?? 3600, 1, 10 * 365 * DAY),

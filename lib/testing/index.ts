@@ -32,6 +32,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { parsePoolId } from '../util/pool-id.js'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 
 // ---------------------------------------------------------------------------------------------
@@ -223,7 +224,6 @@ export interface TestPluginOptions {
 
 const ALG = 'RS256'
 const DEFAULT_TTL = 3600
-const POOL_ID = /^([\w-]+)_[0-9a-zA-Z]+$/
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost'])
 
 interface SigningKey {
@@ -354,11 +354,12 @@ export async function createTestPool (options: TestPoolOptions = {}): Promise<Te
   const userPoolId = options.userPoolId ?? 'us-east-1_TestPool'
   const clientId = options.clientId ?? 'test-client'
   const host = options.host ?? '127.0.0.1'
-  const match = POOL_ID.exec(userPoolId)
-  if (match === null) {
+  const poolId = parsePoolId(userPoolId)
+  if (poolId === undefined) {
     throw new TypeError(`userPoolId must look like "<region>_<id>", got ${JSON.stringify(userPoolId)}`)
   }
-  const region = match[1] as string
+  // An emulator-style id (`local_abc`) names no AWS region: its prefix stands in for one.
+  const region = poolId.region ?? poolId.prefix
   // A test pool is a loopback service: it never listens on an address other machines could reach.
   if (!LOOPBACK_HOSTS.has(host)) {
     throw new TypeError(`host must be a loopback address (127.0.0.1, ::1 or localhost), got ${JSON.stringify(host)}`)

@@ -1,14 +1,24 @@
 /**
- * Hook factories for `preHandler`: authentication, all-of and any-of groups, scopes, and the app's
- * own check. A guard answers 401 (with `WWW-Authenticate: Bearer`) when nobody is authenticated,
- * 403 when the user is not allowed, and may send a browser navigation to login instead of a 401.
+ * Guards, as hooks: authentication, all-of and any-of groups, scopes, and the app's own check. A
+ * guard answers 401 (with `WWW-Authenticate: Bearer`) when nobody is authenticated, 403 when the user
+ * is not allowed, and may send a browser navigation to login instead of a 401. Guard options are
+ * validated here, when the guard is made (at route definition), never per request.
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
-import { AccessDeniedError, GroupRequiredError, InvalidOptionError, ScopeRequiredError } from './errors.js'
-import { isBearerScheme } from './authenticator.js'
-import type { Authenticator } from './authenticator.js'
-import type { ResolvedConfig } from './options.js'
-import type { GuardOptions } from './types.js'
+import { AccessDeniedError, GroupRequiredError, InvalidOptionError, ScopeRequiredError, UnauthenticatedError } from '../errors.js'
+import { buildIdentity } from '../protocol/identity.js'
+import type { Verifier } from '../protocol/verifier.js'
+import type { SessionLifecycle } from '../session/lifecycle.js'
+import { bearerToken, isBearerScheme, isBrowserNavigation } from './request.js'
+import type { CognitoIdentity, GuardOptions } from '../types.js'
+
+/** The slice of configuration the guards use. */
+export interface GuardsConfig {
+  disabled: boolean
+  tokenSources: { cookie: boolean, bearer: boolean }
+  redirectToLogin: boolean
+  routes: { login: string | false }
+}
 
 function stringList (value: unknown, name: string): readonly string[] {
   if (value === undefined) return []
@@ -18,18 +28,30 @@ function stringList (value: unknown, name: string): readonly string[] {
   return [...value]
 }
 
-function wantsHtml (request: FastifyRequest): boolean {
-  return request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')
+/** A shorthand guard without its argument would be a bare `authenticate`: `requireGroups(undefined)` must not pass everyone. */
+export function atLeastOne (list: readonly string[], name: string): readonly string[] {
+  if (!Array.isArray(list) || list.length === 0) throw new InvalidOptionError(`${name} must be a non-empty list`)
+  return list
 }
 
-export function createGuardFactory (config: ResolvedConfig, authenticator: Authenticator) {
+export type GuardFactory = (options?: GuardOptions) => preHandlerAsyncHookHandler
+
+export function createGuardFactory (config: GuardsConfig, verifier: Verifier, lifecycle: SessionLifecycle): GuardFactory {
   const loginPath = config.routes.login
+
+  /** Identifies the caller: a bearer token when one is sent, else the browser session. */
+  async function identify (request: FastifyRequest, reply: FastifyReply, withIdToken: boolean): Promise<CognitoIdentity> {
+    const bearer = config.tokenSources.bearer ? bearerToken(request) : undefined
+    if (bearer !== undefined) return buildIdentity('bearer', await verifier.verifyAccessToken(bearer), null)
+    if (!config.tokenSources.cookie) throw new UnauthenticatedError()
+    return lifecycle.resume(request, reply, withIdToken)
+  }
 
   /** A 401: to login for a browser navigation of a cookie session, else the error with a Bearer challenge. */
   function unauthenticated (request: FastifyRequest, reply: FastifyReply, err: Error & { statusCode?: number }, redirect: boolean): FastifyReply {
     if (err.statusCode !== 401) throw err
     const bearer = isBearerScheme(request.headers.authorization)
-    if (redirect && !bearer && loginPath !== false && wantsHtml(request)) {
+    if (redirect && !bearer && loginPath !== false && isBrowserNavigation(request, { method: 'GET' })) {
       return reply.redirect(`${loginPath}?${new URLSearchParams({ returnTo: request.url })}`, 302)
     }
     // RFC 6750 §3: error="invalid_token" answers a bearer token; a cookie session sent no bearer credentials.
@@ -53,10 +75,10 @@ export function createGuardFactory (config: ResolvedConfig, authenticator: Authe
       let identity = request.cognito
       try {
         if (identity === null) {
-          identity = await authenticator.identify(request, reply, withIdToken)
+          identity = await identify(request, reply, withIdToken)
           request.cognito = identity
         } else if (withIdToken && identity.idToken === null && identity.source === 'cookie') {
-          await authenticator.loadIdToken(request, reply, identity)
+          await lifecycle.loadIdToken(request, reply, identity)
         }
       } catch (err) {
         // Optional: an anonymous caller goes on with request.cognito null; 502/503 still stop the request.

@@ -2,12 +2,18 @@
  * Cognito's JWT rules on jose (RS256 only; `iss` from configuration; access tokens need
  * `token_use: access` and our `client_id`, ID tokens `token_use: id` and our `aud`; `exp`, `nbf`
  * and `iat` with the leeway), and a bounded cache of tokens already verified.
+ *
+ * A cached verification holds only while its signing key is still in the pool's key set: when the
+ * JWKS drops a key, tokens it signed stop verifying at once, not when they expire. Cached claims are
+ * frozen: they are shared by every request that presents the same token.
  */
 import { jwtVerify } from 'jose'
 import type { JWTPayload } from 'jose'
-import { InvalidTokenError, TokenExpiredError, toVerificationError } from './errors.js'
+import { InvalidTokenError, TokenExpiredError, toVerificationError } from '../errors.js'
 import type { JwksCache } from './jwks-cache.js'
-import type { CognitoAccessTokenClaims, CognitoIdTokenClaims } from './types.js'
+import { deepFreeze } from './identity.js'
+import { LruMap } from '../util/lru.js'
+import type { CognitoAccessTokenClaims, CognitoIdTokenClaims } from '../types.js'
 
 export interface VerifierConfig {
   issuers: readonly string[]
@@ -19,49 +25,19 @@ export interface VerifierConfig {
 /** Cognito's largest tokens are about 6 kB; refuse to parse anything far beyond that. */
 const MAX_TOKEN_LENGTH = 16 * 1024
 
-interface CacheEntry { claims: JWTPayload, exp: number }
-
-/** A least-recently-used map of verified tokens: a repeated token costs a lookup, not an RSA verification. */
-class VerifiedTokenCache {
-  readonly #max: number
-  readonly #entries = new Map<string, CacheEntry>()
-
-  constructor (max: number) {
-    this.#max = max
-  }
-
-  get (token: string): CacheEntry | undefined {
-    const entry = this.#entries.get(token)
-    if (entry !== undefined) {
-      this.#entries.delete(token)
-      this.#entries.set(token, entry)
-    }
-    return entry
-  }
-
-  set (token: string, entry: CacheEntry): void {
-    if (this.#max === 0) return
-    this.#entries.delete(token)
-    this.#entries.set(token, entry)
-    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value as string)
-  }
-
-  get size (): number {
-    return this.#entries.size
-  }
-}
+interface CacheEntry { claims: JWTPayload, exp: number, kid: string }
 
 type TokenUse = 'access' | 'id'
 
 export class Verifier {
   readonly #config: VerifierConfig
   readonly #jwks: JwksCache
-  readonly #cache: VerifiedTokenCache
+  readonly #cache: LruMap<string, CacheEntry>
 
   constructor (config: VerifierConfig, jwks: JwksCache) {
     this.#config = config
     this.#jwks = jwks
-    this.#cache = new VerifiedTokenCache(config.tokenCacheSize)
+    this.#cache = new LruMap(config.tokenCacheSize)
   }
 
   /** How many verified tokens are cached (bounded by `tokenCacheSize`). */
@@ -83,13 +59,13 @@ export class Verifier {
     const key = `${use}:${token}`
     const cached = this.#cache.get(key)
     const now = Math.floor(Date.now() / 1000)
-    if (cached !== undefined) {
+    if (cached !== undefined && this.#jwks.hasKid(cached.kid)) {
       if (cached.exp + this.#config.leeway <= now) throw new TokenExpiredError()
       return cached.claims
     }
     try {
       if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('malformed token')
-      const { payload } = await jwtVerify(token, this.#jwks.getKey, {
+      const { payload, protectedHeader } = await jwtVerify(token, this.#jwks.getKey, {
         algorithms: ['RS256'],
         issuer: this.#config.issuers as string[],
         clockTolerance: this.#config.leeway,
@@ -97,7 +73,8 @@ export class Verifier {
         ...(use === 'id' ? { audience: this.#config.clientId } : {})
       })
       this.#checkCognitoClaims(payload, use, now)
-      this.#cache.set(key, { claims: payload, exp: payload.exp as number })
+      deepFreeze(payload)
+      this.#cache.set(key, { claims: payload, exp: payload.exp as number, kid: protectedHeader.kid as string })
       return payload
     } catch (err) {
       throw toVerificationError(err)
@@ -117,15 +94,4 @@ export class Verifier {
       throw new InvalidTokenError('cognito:username is missing')
     }
   }
-}
-
-/** `cognito:groups` when it is a list of strings; anything else counts as no groups. */
-export function groupsOf (claims: { 'cognito:groups'?: unknown }): string[] {
-  const groups = claims['cognito:groups']
-  return Array.isArray(groups) && groups.every(g => typeof g === 'string') ? groups : []
-}
-
-/** The access token's space-separated scopes. */
-export function scopesOf (claims: { scope?: unknown }): string[] {
-  return typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []
 }

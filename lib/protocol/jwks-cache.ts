@@ -5,16 +5,13 @@
  */
 import { createLocalJWKSet, errors as joseErrors } from 'jose'
 import type { CryptoKey, JSONWebKeySet, JWK, JWTHeaderParameters, FlattenedJWSInput } from 'jose'
-import { request } from 'undici'
-import type { Dispatcher } from 'undici'
-import { JwksFetchError } from './errors.js'
+import { JwksFetchError, toJwksFetchError } from '../errors.js'
+import { callCognito, type HttpConfig } from './http.js'
 
-export interface JwksCacheConfig {
+export interface JwksCacheConfig extends HttpConfig {
   jwksUri: string
-  timeout: number
   cooldown: number
   maxAge: number
-  dispatcher: Dispatcher | undefined
   /** Called with a message (never key material) when a background refresh fails. */
   onBackgroundError?: (err: Error) => void
 }
@@ -65,6 +62,11 @@ export class JwksCache {
     return (this.#resolver as KeyResolver)(header, token) as Promise<CryptoKey>
   }
 
+  /** Whether the current key set holds `kid`: a cached verification by a key since removed no longer holds. */
+  hasKid (kid: string): boolean {
+    return this.#kids.has(kid)
+  }
+
   /** Fetches the keys now (a warm-up at start); rejects when they cannot be fetched. */
   hydrate (): Promise<void> {
     return this.#refresh()
@@ -81,47 +83,27 @@ export class JwksCache {
 
   async #fetch (): Promise<void> {
     this.#lastAttempt = Date.now()
-    const { jwksUri, timeout, dispatcher } = this.#config
     try {
-      const response = await request(jwksUri, {
+      const { status, json } = await callCognito(this.#config, {
+        endpoint: 'JWKS endpoint',
+        url: this.#config.jwksUri,
         method: 'GET',
         headers: { accept: 'application/json' },
-        signal: AbortSignal.timeout(timeout),
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-        ...(dispatcher ? { dispatcher } : {})
+        maxBody: MAX_BODY
       })
-      if (response.statusCode !== 200) {
-        await response.body.dump()
-        throw new Error(`HTTP ${response.statusCode}`)
-      }
-      const chunks: Buffer[] = []
-      let size = 0
-      for await (const chunk of response.body) {
-        size += chunk.length
-        if (size > MAX_BODY) {
-          response.body.destroy()
-          throw new Error('answer too large')
-        }
-        chunks.push(chunk)
-      }
-      const jwks = JSON.parse(Buffer.concat(chunks).toString('utf8')) as JSONWebKeySet
+      if (status !== 200) throw new Error(`HTTP ${status}`)
+      const jwks = json as JSONWebKeySet
       // createLocalJWKSet checks the shape; keys it cannot use simply never match a token.
       const resolver = createLocalJWKSet(jwks)
       // A set without one RS256 signing key (empty, or keys of another kind) is a broken answer, not a
       // rotation: taking it would refuse every token until the next refetch. Keep the keys we have.
-      if (!jwks.keys.some(isSigningKey)) throw new Error('no RS256 signing key in the answer')
+      if (!jwks.keys.some(isSigningKey)) throw new Error('answered no RS256 signing key')
       this.#resolver = resolver
       this.#kids = new Set(jwks.keys.map(key => key.kid).filter((kid): kid is string => typeof kid === 'string'))
       this.#fetchedAt = Date.now()
       this.#lastFailure = undefined
     } catch (err) {
-      const reason = err instanceof Error && err.name === 'TimeoutError'
-        ? 'timed out'
-        : err instanceof joseErrors.JWKSInvalid || err instanceof SyntaxError
-          ? 'not a JWKS'
-          : (err as { code?: string }).code ?? (err as Error).message
-      this.#lastFailure = new JwksFetchError(`JWKS fetch failed: ${reason}`, { cause: err })
+      this.#lastFailure = toJwksFetchError(err)
       throw this.#lastFailure
     }
   }

@@ -1,0 +1,91 @@
+/**
+ * The routes the plugin mounts: login (GET), callback (GET), refresh (POST) and logout (GET). Each
+ * is a thin handler: the login flow and the session lifecycle make every decision.
+ */
+import type { FastifyInstance } from 'fastify'
+import { sanitizeReturnTo } from '../protocol/return-to.js'
+import type { SessionLifecycle } from '../session/lifecycle.js'
+import type { LoginFlow } from '../session/login.js'
+import { assertSameOrigin, isBrowserNavigation, param, pathOnly } from './request.js'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { LoginOptions, LoginResult } from '../types.js'
+
+/** The slice of configuration the routes use. */
+export interface RoutesConfig {
+  routes: { login: string | false, callback: string | false, refresh: string | false, logout: string | false }
+  refresh: boolean
+  appOrigin: string
+  defaultReturnTo: string
+  logoutUrl: string
+  onLogin: ((request: FastifyRequest, reply: FastifyReply, login: LoginResult) => unknown) | undefined
+}
+
+/** Starts a login from any handler: the transaction cookie, then the redirect to Cognito. */
+export function startLogin (login: LoginFlow, reply: FastifyReply, options?: LoginOptions): FastifyReply {
+  const url = login.begin(reply, options)
+  reply.header('cache-control', 'no-store')
+  return reply.redirect(url, 302)
+}
+
+/** Registers the routes, in an encapsulated context: the form parser it adds stays out of the app. */
+export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle: SessionLifecycle) {
+  return async function cognitoRoutes (fastify: FastifyInstance): Promise<void> {
+    // The refresh button of a server-rendered page posts a form; its body carries nothing we read.
+    // parseAs makes Fastify enforce bodyLimit (413); a parser reading the raw stream would not.
+    fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, _body, done) => {
+      done(null, {})
+    })
+
+    if (config.routes.login !== false) {
+      fastify.get(config.routes.login, async (request, reply) => {
+        const { query } = request
+        return startLogin(login, reply, {
+          returnTo: param(query, 'returnTo'),
+          identityProvider: param(query, 'identity_provider'),
+          lang: param(query, 'lang'),
+          prompt: param(query, 'prompt')
+        })
+      })
+    }
+
+    if (config.routes.callback !== false) {
+      // The callback's query holds the authorization code: Fastify's request logs get the path only.
+      fastify.get(config.routes.callback, { logSerializers: { req: pathOnly } }, async (request, reply) => {
+        reply.header('cache-control', 'no-store')
+        const { query } = request
+        const { identity, returnTo } = await login.complete(request, reply, {
+          state: param(query, 'state'),
+          code: param(query, 'code'),
+          error: (query as Record<string, unknown>).error
+        })
+        request.cognito = identity
+        if (config.onLogin !== undefined) {
+          const result = await config.onLogin(request, reply, { identity, returnTo })
+          if (reply.sent || result !== undefined) return result
+        }
+        return reply.redirect(returnTo, 302)
+      })
+    }
+
+    if (config.routes.refresh !== false && config.refresh) {
+      fastify.post(config.routes.refresh, async (request, reply) => {
+        assertSameOrigin(request, config.appOrigin, { allowSameSite: false })
+        reply.header('cache-control', 'no-store')
+        const identity = await lifecycle.renew(request, reply)
+        request.cognito = identity
+        if (isBrowserNavigation(request)) return reply.redirect(sanitizeReturnTo(param(request.query, 'returnTo')) ?? config.defaultReturnTo, 303)
+        return { refreshed: true, expiresAt: identity.accessToken.exp }
+      })
+    }
+
+    if (config.routes.logout !== false) {
+      fastify.get(config.routes.logout, async (request, reply) => {
+        assertSameOrigin(request, config.appOrigin, { allowSameSite: true })
+        await lifecycle.end(request, reply)
+        reply.header('cache-control', 'no-store')
+        // Cognito's own login cookie lives on: only its /logout ends it.
+        return reply.redirect(config.logoutUrl, 302)
+      })
+    }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Cookie layout: which cookie holds what, with which attributes, and how a sealed value too large
+ * for one cookie is split. Values arrive here already sealed (codec.ts); nothing here encrypts.
+ *
+ * Each token has its own cookie (Cognito's three tokens together are far beyond a browser's
+ * 4096-byte cookie limit). A sealed value longer than one cookie's budget is split into numbered
+ * chunks: `name` holds `<count>~<part>`, then `name.1` ... `name.<count-1>`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { SerializeOptions } from '@fastify/cookie'
+import { CookieBudgetError } from '../errors.js'
+
+/** A browser keeps at most 4096 bytes of a cookie, name and attributes included. */
+const COOKIE_LIMIT = 4096
+const MAX_CHUNKS = 9
+
+export type Cookies = Record<string, string | undefined>
+export type SessionCookie = 'access' | 'id' | 'refresh'
+
+/** The slice of configuration the layout uses. */
+export interface CookieLayoutConfig {
+  domain: string | undefined
+  sameSite: 'lax' | 'strict' | 'none'
+  secure: boolean
+  names: Record<SessionCookie, string>
+  transactionPrefix: string
+  transactionPath: string
+  maxAge: number
+  refreshMaxAge: number
+  transactionMaxAge: number
+}
+
+export class CookieLayout {
+  readonly #config: CookieLayoutConfig
+  readonly #parse: (header: string) => Cookies
+  readonly #budget = new Map<SessionCookie, number>()
+
+  constructor (config: CookieLayoutConfig, parse: (header: string) => Cookies, serialize: (name: string, value: string, options: SerializeOptions) => string) {
+    this.#config = config
+    this.#parse = parse
+    // How many value bytes each cookie can hold once its name and attributes are counted.
+    for (const kind of ['access', 'id', 'refresh'] as const) {
+      const attributes = serialize(`${config.names[kind]}.${MAX_CHUNKS}`, '', this.options(kind))
+      this.#budget.set(kind, COOKIE_LIMIT - attributes.length - `${MAX_CHUNKS}~`.length)
+    }
+  }
+
+  /** The attributes of a cookie of `kind`. */
+  options (kind: SessionCookie | 'tx'): SerializeOptions {
+    const cookie = this.#config
+    const maxAge = kind === 'refresh' ? cookie.refreshMaxAge : kind === 'tx' ? cookie.transactionMaxAge : cookie.maxAge
+    return {
+      httpOnly: true,
+      secure: cookie.secure,
+      sameSite: cookie.sameSite,
+      path: kind === 'tx' ? cookie.transactionPath : '/',
+      maxAge,
+      ...(cookie.domain !== undefined ? { domain: cookie.domain } : {})
+    }
+  }
+
+  /** The request's cookies, parsed once and only when a guard or route needs them. */
+  cookies (request: FastifyRequest): Cookies {
+    if (request.cookies) return request.cookies
+    const header = request.headers.cookie
+    request.cookies = header ? this.#parse(header) : {}
+    return request.cookies
+  }
+
+  /** The sealed value of a session cookie, its chunks joined; `undefined` when absent or incomplete. */
+  read (request: FastifyRequest, kind: SessionCookie): string | undefined {
+    const cookies = this.cookies(request)
+    const name = this.#config.names[kind]
+    const first = cookies[name]
+    if (first === undefined || first === '') return undefined
+    const chunked = /^([2-9])~/.exec(first)
+    if (!chunked) return first
+    const parts = [first.slice(2)]
+    for (let i = 1; i < Number(chunked[1]); i++) {
+      const part = cookies[`${name}.${i}`]
+      if (part === undefined) return undefined
+      parts.push(part)
+    }
+    return parts.join('')
+  }
+
+  /** Cookie name -> value for a sealed value; throws a coded 502 when it cannot fit in the cookie budget. */
+  chunks (kind: SessionCookie, sealed: string): Array<[string, string]> {
+    const budget = this.#budget.get(kind) as number
+    if (sealed.length <= budget) return [[this.#chunkName(kind, 0), sealed]]
+    const count = Math.ceil(sealed.length / budget)
+    if (count > MAX_CHUNKS) throw new CookieBudgetError(kind)
+    const parts: Array<[string, string]> = []
+    for (let i = 0; i < count; i++) parts.push([this.#chunkName(kind, i), (i === 0 ? `${count}~` : '') + sealed.slice(i * budget, (i + 1) * budget)])
+    return parts
+  }
+
+  /** Sets a session cookie (in chunks when needed) and clears chunks left over from a larger value. */
+  write (request: FastifyRequest, reply: FastifyReply, kind: SessionCookie, sealed: string): void {
+    const parts = this.chunks(kind, sealed)
+    const options = this.options(kind)
+    for (const [name, value] of parts) reply.setCookie(name, value, options)
+    this.#clearChunks(request, reply, kind, parts.length)
+  }
+
+  /** Clears a session cookie and every chunk of it the browser sent. */
+  clear (request: FastifyRequest, reply: FastifyReply, kind: SessionCookie): void {
+    this.#clearChunks(request, reply, kind, 0)
+  }
+
+  #chunkName (kind: SessionCookie, index: number): string {
+    const name = this.#config.names[kind]
+    return index === 0 ? name : `${name}.${index}`
+  }
+
+  #clearChunks (request: FastifyRequest, reply: FastifyReply, kind: SessionCookie, from: number): void {
+    const cookies = this.cookies(request)
+    const options = this.options(kind)
+    for (let i = from; i < MAX_CHUNKS; i++) {
+      const name = this.#chunkName(kind, i)
+      if (i === 0 || cookies[name] !== undefined) reply.clearCookie(name, options)
+    }
+  }
+
+  /** Each login attempt has its own cookie, named after its state, so two tabs never clobber each other. */
+  transactionName (state: string): string {
+    return `${this.#config.transactionPrefix}${state.slice(0, 16)}`
+  }
+}

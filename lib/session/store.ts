@@ -1,0 +1,89 @@
+/**
+ * The session seam: where a signed-in browser's tokens live between requests. The lifecycle
+ * (lifecycle.ts) is the only caller; routes and guards never touch a store.
+ *
+ * The default keeps every token in its own sealed cookie ({@link CookieSessionStore}): stateless,
+ * nothing to run. A server-side store (Redis) implements the same interface: `create` makes a session
+ * record and sets one small cookie naming it, `read` loads the record (once per request, then from the
+ * request) and opens the token asked for, `update` replaces the record's tokens, `destroy` deletes the
+ * record and clears the cookie. Methods may answer synchronously or with a promise.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Codec, Opened } from './codec.js'
+import type { CookieLayout, SessionCookie } from './cookies.js'
+import type { SessionTokens } from '../types.js'
+
+export type TokenKind = SessionCookie
+type MaybePromise<T> = T | Promise<T>
+
+export interface SessionStore {
+  /** Opens one token of the request's session; `undefined` when there is none, or it is tampered, foreign or too old. */
+  read (request: FastifyRequest, kind: TokenKind): MaybePromise<Opened<string> | undefined>
+  /** Starts a session with the tokens of a login. */
+  create (request: FastifyRequest, reply: FastifyReply, tokens: SessionTokens): MaybePromise<void>
+  /** Replaces the tokens given; a token left out stays as it is (a refresh without rotation keeps the refresh token). */
+  update (request: FastifyRequest, reply: FastifyReply, tokens: Partial<SessionTokens>): MaybePromise<void>
+  /** Ends the request's session. */
+  destroy (request: FastifyRequest, reply: FastifyReply): MaybePromise<void>
+  /** What a browser would hold for a session of these tokens (cookie name -> value): for tests and server-side logins. */
+  seal (tokens: SessionTokens): MaybePromise<Record<string, string>>
+}
+
+const KINDS = ['access', 'id', 'refresh'] as const
+
+/** Tokens in sealed cookies, one per token, each sealed under its own purpose's key. */
+export class CookieSessionStore implements SessionStore {
+  readonly #codec: Codec
+  readonly #layout: CookieLayout
+  readonly #keepRefresh: boolean
+
+  /** `keepRefresh` false: the refresh flow is off and a refresh token is never stored. */
+  constructor (codec: Codec, layout: CookieLayout, keepRefresh: boolean) {
+    this.#codec = codec
+    this.#layout = layout
+    this.#keepRefresh = keepRefresh
+  }
+
+  read (request: FastifyRequest, kind: TokenKind): Opened<string> | undefined {
+    const sealed = this.#layout.read(request, kind)
+    if (sealed === undefined) return undefined
+    const opened = this.#codec.open(kind, sealed, request.log)
+    return opened !== undefined && typeof opened.value === 'string' ? opened as Opened<string> : undefined
+  }
+
+  create (request: FastifyRequest, reply: FastifyReply, tokens: SessionTokens): void {
+    this.update(request, reply, tokens)
+  }
+
+  update (request: FastifyRequest, reply: FastifyReply, tokens: Partial<SessionTokens>): void {
+    // Seal everything first: a token too large for the cookies fails the whole write, not half of it.
+    const sealed = this.#sealAll(tokens)
+    for (const [kind, value] of sealed) this.#layout.write(request, reply, kind, value)
+  }
+
+  destroy (request: FastifyRequest, reply: FastifyReply): void {
+    for (const kind of KINDS) this.#layout.clear(request, reply, kind)
+  }
+
+  seal (tokens: SessionTokens): Record<string, string> {
+    const out: Record<string, string> = {}
+    for (const [kind, value] of this.#sealAll(tokens)) {
+      for (const [name, chunk] of this.#layout.chunks(kind, value)) out[name] = chunk
+    }
+    return out
+  }
+
+  #sealAll (tokens: Partial<SessionTokens>): Array<[TokenKind, string]> {
+    const out: Array<[TokenKind, string]> = []
+    const add = (kind: TokenKind, token: string | undefined): void => {
+      if (token === undefined) return
+      const sealed = this.#codec.seal(kind, token)
+      this.#layout.chunks(kind, sealed)
+      out.push([kind, sealed])
+    }
+    add('access', tokens.accessToken)
+    add('id', tokens.idToken)
+    if (this.#keepRefresh) add('refresh', tokens.refreshToken)
+    return out
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The one bounded map of the plugin: least recently used entries go first when it is full, and an
+ * entry may carry a deadline after which it reads as absent. Every in-memory cache (verified tokens,
+ * opened cookies, refresh answers, refused refresh tokens) is one of these, so none grows without bound.
+ */
+interface Entry<V> { value: V, until: number }
+
+export class LruMap<K, V> {
+  readonly #max: number
+  readonly #entries = new Map<K, Entry<V>>()
+
+  /** `max` 0 makes a map that keeps nothing. */
+  constructor (max: number) {
+    this.#max = max
+  }
+
+  /** The value, unless absent or past its deadline (`now` in ms, default `Date.now()`); a hit becomes the most recent. */
+  get (key: K, now = Date.now()): V | undefined {
+    const entry = this.#entries.get(key)
+    if (entry === undefined) return undefined
+    this.#entries.delete(key)
+    if (entry.until <= now) return undefined
+    this.#entries.set(key, entry)
+    return entry.value
+  }
+
+  /** Stores `value` until `until` (ms since the epoch; default forever), evicting the least recently used entry when full. */
+  set (key: K, value: V, until = Number.POSITIVE_INFINITY): void {
+    if (this.#max === 0) return
+    this.#entries.delete(key)
+    this.#entries.set(key, { value, until })
+    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value as K)
+  }
+
+  delete (key: K): void {
+    this.#entries.delete(key)
+  }
+
+  /** Keeps only the entries `keep` accepts. */
+  retain (keep: (value: V, key: K) => boolean): void {
+    for (const [key, entry] of this.#entries) if (!keep(entry.value, key)) this.#entries.delete(key)
+  }
+
+  clear (): void {
+    this.#entries.clear()
+  }
+
+  get size (): number {
+    return this.#entries.size
+  }
+}
