@@ -1,98 +1,494 @@
-// `npm run bench`: requests per second of the plugin's paths against a plain Fastify app, with
-// autocannon, each app in a child process of its own on a loopback port. Prints a markdown table.
+// `npm run bench` (builds, then `node bench/run.js`): what fastify-cognito's guards cost per request,
+// side by side with a bare Fastify app and with the packages a user would pick instead.
 //
-// Scenarios run interleaved (a b c d e, three times) after a warm-up; the table shows the median of
-// the three runs, and the median of the three per-round ratios to the baseline (a run compared with
-// the baseline of its own round, which cancels most of the drift of a machine shared with others).
-// BENCH_DURATION and BENCH_WARMUP (seconds) shorten or lengthen the runs.
-import { fork } from 'node:child_process'
+// Setup
+// - Every server under test is a child process of its own (bench/server.js), pinned to core 0 with
+//   `taskset -c 0`; the load generator (autocannon's programmatic API, bench/loadgen.js) is one more
+//   child, pinned to core 1. This process only orchestrates and is idle while a run is measured.
+//   Without `taskset` (or with fewer than 2 cores, or where taskset is refused) everything runs
+//   unpinned, and the output says so. All servers listen on 127.0.0.1, port 0: loopback only.
+// - Every variant serves the same route, GET /page, answering { ok: true }; guarded variants apply
+//   the same group check, `requireGroups(['admin'])` or the peer's equivalent.
+// - Tokens come from the package's own test kit (fastify-cognito/testing's createTestPool): Cognito-
+//   shaped RS256 access and ID tokens, JWKS served on loopback. One user per connection (user i on
+//   connection i, via autocannon's per-connection `setupClient`; see loadgen.js), so 50 connections
+//   are 50 users with distinct tokens and distinct session cookies. Browser-session cookies hold the
+//   access, ID and refresh tokens (the refresh token an opaque 1.8 kB stand-in for Cognito's JWE),
+//   sealed by `sessionCookieHeader` with the same secret the servers use.
+// - Cold bearer tokens: a pool of BENCH_COLD_TOKENS distinct access tokens (default 4000; 1500 quick),
+//   more than the plugin's verified-token cache (1000, least recently used). Every request takes the
+//   next token of the pool in turn, so a token comes back only after all the others: by then at least
+//   3000 others were verified and it has been evicted. Every request is a verification.
+// - aws-jwt-verify's CognitoJwtVerifier only accepts Cognito's own issuer
+//   (https://cognito-idp.<region>.amazonaws.com/<pool>), so its tokens are minted by the same test
+//   pool with that `iss` (about 20 bytes longer); its JWKS cache is hydrated from the pool's JWKS.
+//
+// Procedure
+// - Each variant is checked first (its credentials answer 200; a non-admin's 403; none 401).
+// - Warm-up: each server gets BENCH_WARMUP seconds (default 2) of the same load, not measured.
+// - Then BENCH_ROUNDS interleaved rounds (default 3): each round runs every variant once, in list order,
+//   for BENCH_DURATION seconds (default 5) with BENCH_CONNECTIONS connections (default 50).
+// - A variant's ratio is its req/s over the baseline's req/s of the same round; the table shows the
+//   median of those per-round ratios (pairing cancels most of the drift of a shared machine), and the
+//   median req/s, CPU time and latencies over the rounds.
+// - Server CPU per request: utime + stime of the server process from /proc/<pid>/stat (in clock
+//   ticks, `getconf CLK_TCK`), read just before and just after the run, over its 2xx responses.
+//   "+CPU" is that minus the same round's baseline: what the guard adds to each request.
+// - p50/p99: percentiles of every 2xx response time seen by the load generator (see loadgen.js).
+// - Noise rule (from /proc/stat, per core, in clock ticks over the run's wall time): a run is "noisy"
+//   when processes other than ours ran for more than 10 % of the run on core 0 or on core 1 (a core's
+//   user + nice + system time minus what our processes on it used), or when the hypervisor stole more
+//   than 5 % of either core. Unpinned, the rule is 10 % of one core across all cores. /proc/loadavg's
+//   1-minute load at the start and end of each run is kept in the JSON as supporting evidence only: it
+//   lags by a minute and counts our own threads, so it cannot tell whose CPU time it was.
+// - The load generator's own CPU share is reported too: near 100 % means the client, not the server,
+//   bounded the req/s of that variant, and its ratio understates the server's cost (read "+CPU" then).
+//
+// Options (environment): BENCH_DURATION (s, default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50),
+// BENCH_WARMUP (s, 2), BENCH_COLD_TOKENS (4000), BENCH_MICRO=0 to skip the micro-benchmark, and
+// BENCH_QUICK=1: a smoke run (1 s runs, 1 round, 0.5 s warm-up, 1500 cold tokens, short micro).
+// Results: printed, and written to bench/results/latest.json and latest.md (git-ignored).
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cpus, loadavg } from 'node:os'
-import autocannon from 'autocannon'
-import { createTestPool } from '../dist/testing/index.js'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import Fastify from 'fastify'
+import fastifyCognito from '../dist/index.js'
+import { createTestPool, sessionCookieHeader } from '../dist/testing/index.js'
+import { canPin, CLK_TCK, coreTicks, loadAverage, machineFacts, processTicks } from './proc.js'
 
-const DURATION = Number(process.env.BENCH_DURATION ?? 5)
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2)
-const ROUNDS = 3
-const CONNECTIONS = 10
+const QUICK = process.env.BENCH_QUICK === '1'
+function setting (name, fallback) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`)
+  return value
+}
+const DURATION = setting('BENCH_DURATION', QUICK ? 1 : 5)
+const ROUNDS = Math.round(setting('BENCH_ROUNDS', QUICK ? 1 : 3))
+const CONNECTIONS = Math.round(setting('BENCH_CONNECTIONS', 50))
+const WARMUP = setting('BENCH_WARMUP', QUICK ? 0.5 : 2)
+const COLD_TOKENS = Math.round(setting('BENCH_COLD_TOKENS', QUICK ? 1500 : 4000))
+const MICRO = process.env.BENCH_MICRO !== '0'
+const TOKEN_CACHE_SIZE = 1000 // the plugin's default `tokenCacheSize`
+const OTHER_SHARE = 0.10
+const STEAL_SHARE = 0.05
+if (COLD_TOKENS <= TOKEN_CACHE_SIZE) throw new Error(`BENCH_COLD_TOKENS must exceed the verified-token cache (${TOKEN_CACHE_SIZE})`)
 
-function startServer (mode, options, tokens) {
-  const child = fork(new URL('./server.js', import.meta.url), { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+const here = fileURLToPath(new URL('.', import.meta.url))
+const facts = machineFacts()
+const PINNED = facts.cores >= 2 && canPin(0) && canPin(1)
+
+// ---------------------------------------------------------------------------------------------
+// The variants, in the order each round runs them. `header` says what each request carries:
+// null (nothing), or a pool of header values, one per connection or one per request.
+// ---------------------------------------------------------------------------------------------
+const perConnection = (name, pool) => ({ name, pool, per: 'connection' })
+const VARIANTS = [
+  { id: 'baseline', label: 'bare Fastify, no plugin, no cookies (the baseline)', kind: 'bare', header: null, expect: { none: 200 } },
+  { id: 'baseline+cookie', label: 'bare Fastify, same Cookie header as the browser session', kind: 'bare', header: perConnection('cookie', 'cookie'), expect: { allow: 200 } },
+  { id: 'bearer-warm', label: 'fastify-cognito requireGroups, bearer, warm (tokens repeat)', kind: 'cognito-groups', header: perConnection('authorization', 'bearer'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
+  { id: 'bearer-cold', label: 'fastify-cognito requireGroups, bearer, cold (every token unseen)', kind: 'cognito-groups', header: { name: 'authorization', pool: 'bearer-cold', per: 'request' }, expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
+  { id: 'cookie-warm', label: 'fastify-cognito requireGroups, browser session cookies, warm', kind: 'cognito-groups', header: perConnection('cookie', 'cookie'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'cookie-deny' },
+  { id: 'identify-anon', label: 'fastify-cognito identify, public page, no cookies', kind: 'cognito-identify', header: null, expect: { none: 200 } },
+  { id: 'aws-jwt-verify', label: 'aws-jwt-verify CognitoJwtVerifier (groups), bearer', kind: 'aws-jwt-verify', header: perConnection('authorization', 'bearer-cognito-iss'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-cognito-iss-deny' },
+  { id: 'fastify-jwt+get-jwks', label: '@fastify/jwt + get-jwks, group check, bearer', kind: 'fastify-jwt', header: perConnection('authorization', 'bearer'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
+  { id: 'fastify-jwt-jwks', label: 'fastify-jwt-jwks, group check, bearer', kind: 'fastify-jwt-jwks', header: perConnection('authorization', 'bearer'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
+  // PLACEHOLDER: session-store mode. The Redis-backed session store is another issue; when it lands,
+  // give this entry a `kind` (a server.js builder registering the plugin with the store) and a header
+  // pool (the store's session cookie), and drop `skip`.
+  { id: 'session-store', label: 'fastify-cognito requireGroups, session-store mode (Redis)', skip: 'placeholder: the session store (Redis) is not implemented yet; it comes with its own issue' }
+]
+const BASELINE = 'baseline'
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+// ---------------------------------------------------------------------------------------------
+function spawnPinned (script, core) {
+  const args = PINNED ? ['-c', String(core), process.execPath, script] : [script]
+  return spawn(PINNED ? 'taskset' : process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+}
+
+function firstMessage (child, what) {
   return new Promise((resolve, reject) => {
+    const onExit = code => reject(new Error(`${what} exited (${code}) before answering`))
     child.once('error', reject)
-    child.once('exit', code => reject(new Error(`the ${mode} server exited (${code})`)))
-    child.once('message', ({ url, cookies }) => resolve({ child, url, cookies }))
-    child.send({ mode, options, tokens })
+    child.once('exit', onExit)
+    child.once('message', (message) => {
+      child.off('exit', onExit)
+      resolve(message)
+    })
   })
 }
 
-function cookieHeader (cookies) {
-  return Object.entries(cookies).map(([name, value]) => `${name}=${value}`).join('; ')
+async function startServer (variant, config) {
+  const child = spawnPinned(`${here}server.js`, 0)
+  const answer = firstMessage(child, `the ${variant.id} server`)
+  child.send({ kind: variant.kind, config })
+  const { url, error } = await answer
+  if (error !== undefined) throw new Error(`the ${variant.id} server failed to start:\n${error}`)
+  child.on('exit', (code) => { if (!stopping) console.error(`the ${variant.id} server exited (${code}) during the benchmark`) })
+  return { child, pid: child.pid, url: `${url}/page` }
 }
 
-async function load (scenario, duration) {
-  const result = await autocannon({ url: scenario.url, headers: scenario.headers, connections: CONNECTIONS, duration })
-  return { rps: result.requests.average, p99: result.latency.p99, bad: result.errors + result.timeouts + result.non2xx }
-}
+class LoadGenerator {
+  #child = spawnPinned(`${here}loadgen.js`, 1)
+  #pending = new Map()
+  #next = 0
 
-const median = values => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+  get pid () { return this.#child.pid }
 
-const pool = await createTestPool()
-const options = { ...pool.pluginOptions(), redirectToLogin: false }
-const { accessToken, idToken } = await pool.mintTokens({ username: 'alice', groups: ['admin', 'editor'], scopes: ['openid', 'email', 'profile'] })
-// Cognito's refresh token is an opaque JWE of about 1,850 bytes.
-const tokens = { accessToken, idToken, refreshToken: `eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.${randomBytes(1360).toString('base64url')}` }
-
-const [baseline, plugin] = await Promise.all([startServer('baseline', options, tokens), startServer('plugin', options, tokens)])
-const cookie = cookieHeader(plugin.cookies)
-const bearer = `Bearer ${accessToken}`
-
-const scenarios = [
-  { id: 'a', label: 'baseline: Fastify without the plugin, unguarded route (same cookies)', url: `${baseline.url}/open`, headers: { cookie } },
-  { id: 'b', label: 'plugin registered, unguarded route, session cookies', url: `${plugin.url}/open`, headers: { cookie } },
-  { id: 'c', label: 'guarded route (authenticate), bearer token', url: `${plugin.url}/me`, headers: { authorization: bearer } },
-  { id: 'd', label: 'guarded route (authenticate + ID token), session cookies', url: `${plugin.url}/me`, headers: { cookie } },
-  { id: 'e', label: 'group-guarded route (requireGroups admin), session cookies', url: `${plugin.url}/admin`, headers: { cookie } }
-]
-
-let failed = false
-try {
-  // Every scenario must succeed before it is measured.
-  for (const s of scenarios) {
-    const res = await fetch(s.url, { headers: s.headers })
-    await res.arrayBuffer()
-    if (res.status !== 200) throw new Error(`scenario ${s.id} answered ${res.status}`)
+  async start (pools) {
+    const ready = firstMessage(this.#child, 'the load generator')
+    this.#child.send({ type: 'pools', pools })
+    await ready
+    this.#child.on('message', (message) => {
+      const pending = this.#pending.get(message.id)
+      this.#pending.delete(message.id)
+      if (message.error !== undefined) pending?.reject(new Error(message.error))
+      else pending?.resolve(message)
+    })
+    this.#child.on('exit', (code) => {
+      for (const { reject } of this.#pending.values()) reject(new Error(`the load generator exited (${code})`))
+    })
   }
-  console.error(`node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map(l => l.toFixed(2)).join(' ')}; ` +
-    `${CONNECTIONS} connections, warm-up ${WARMUP} s, ${ROUNDS} interleaved rounds of ${DURATION} s per scenario; cookie header ${cookie.length} bytes`)
-  for (const s of scenarios) await load(s, WARMUP)
 
-  const runs = new Map(scenarios.map(s => [s.id, []]))
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const s of scenarios) {
-      const run = await load(s, DURATION)
-      runs.get(s.id).push(run)
-      console.error(`round ${round} ${s.id}: ${Math.round(run.rps)} req/s${run.bad ? `, ${run.bad} errors/non-2xx` : ''}`)
+  run (request) {
+    const id = this.#next++
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject })
+      this.#child.send({ type: 'run', id, ...request })
+    })
+  }
+
+  stop () { this.#child.disconnect() }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring one run
+// ---------------------------------------------------------------------------------------------
+let stopping = false
+const median = values => {
+  const list = values.filter(v => v !== null && Number.isFinite(v)).sort((a, b) => a - b)
+  if (list.length === 0) return null
+  const mid = Math.floor(list.length / 2)
+  return list.length % 2 === 1 ? list[mid] : (list[mid - 1] + list[mid]) / 2
+}
+
+function snapshot (servers, loadgen) {
+  const ticks = {}
+  for (const [id, server] of servers) ticks[id] = processTicks(server.pid)
+  return { at: process.hrtime.bigint(), ticks, loadgen: processTicks(loadgen.pid), self: processTicks(process.pid), cores: coreTicks(), load: loadAverage() }
+}
+
+function delta (a, b) {
+  return a === null || b === null || a === undefined || b === undefined ? null : b - a
+}
+
+/** Applies the noise rule to the counters read before and after a run (see the header). */
+function noise (variantId, before, after, servers) {
+  const wall = Number(after.at - before.at) / 1e9 * CLK_TCK
+  if (before.cores === null || after.cores === null) return { noisy: null, reasons: ['no /proc/stat'] }
+  const ours = { server: delta(before.ticks[variantId], after.ticks[variantId]) ?? 0, loadgen: delta(before.loadgen, after.loadgen) ?? 0, self: delta(before.self, after.self) ?? 0, idle: 0 }
+  for (const id of servers.keys()) if (id !== variantId) ours.idle += delta(before.ticks[id], after.ticks[id]) ?? 0
+  const busy = core => (after.cores[core]?.busy ?? 0) - (before.cores[core]?.busy ?? 0)
+  const steal = core => (after.cores[core]?.steal ?? 0) - (before.cores[core]?.steal ?? 0)
+  const reasons = []
+  const shares = {}
+  if (PINNED) {
+    // Our processes on core 0: the server under test and the idle ones; on core 1 the load generator.
+    // This process is unpinned and nearly idle: its ticks are taken off both cores (the lenient side).
+    shares.otherCore0 = Math.max(0, busy(0) - ours.server - ours.idle - ours.self) / wall
+    shares.otherCore1 = Math.max(0, busy(1) - ours.loadgen - ours.self) / wall
+    if (shares.otherCore0 > OTHER_SHARE) reasons.push(`others ran ${(shares.otherCore0 * 100).toFixed(0)} % of core 0`)
+    if (shares.otherCore1 > OTHER_SHARE) reasons.push(`others ran ${(shares.otherCore1 * 100).toFixed(0)} % of core 1`)
+  } else {
+    const all = Object.keys(after.cores).reduce((sum, core) => sum + busy(core), 0)
+    shares.other = Math.max(0, all - ours.server - ours.idle - ours.loadgen - ours.self) / wall
+    if (shares.other > OTHER_SHARE) reasons.push(`others ran ${(shares.other * 100).toFixed(0)} % of a core`)
+  }
+  for (const core of Object.keys(after.cores)) {
+    const share = steal(core) / wall
+    if (share > STEAL_SHARE) reasons.push(`${(share * 100).toFixed(0)} % of core ${core} stolen`)
+  }
+  return { noisy: reasons.length > 0, reasons, ...shares }
+}
+
+async function measure (variant, servers, loadgen, duration) {
+  const server = servers.get(variant.id)
+  const before = snapshot(servers, loadgen)
+  const result = await loadgen.run({ url: server.url, duration, connections: CONNECTIONS, header: variant.header })
+  const after = snapshot(servers, loadgen)
+  const seconds = Number(after.at - before.at) / 1e9
+  const serverTicks = delta(before.ticks[variant.id], after.ticks[variant.id])
+  const loadgenTicks = delta(before.loadgen, after.loadgen)
+  return {
+    variant: variant.id,
+    rps: result.rps,
+    ok: result.ok,
+    bad: result.other + result.errors + result.timeouts,
+    statuses: result.statuses,
+    p50: result.p50,
+    p99: result.p99,
+    cpuUsPerRequest: serverTicks === null || result.ok === 0 ? null : serverTicks * 1e6 / CLK_TCK / result.ok,
+    serverCpuShare: serverTicks === null ? null : serverTicks / CLK_TCK / seconds,
+    loadgenCpuShare: loadgenTicks === null ? null : loadgenTicks / CLK_TCK / seconds,
+    load1: { start: before.load?.one ?? null, end: after.load?.one ?? null },
+    ...noise(variant.id, before, after, servers)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens and cookies
+// ---------------------------------------------------------------------------------------------
+/** Cognito's refresh token is an opaque JWE of about 1,850 bytes. */
+const opaqueRefreshToken = () => `eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.${randomBytes(1360).toString('base64url')}`
+
+async function mintInBatches (count, mint) {
+  const out = []
+  for (let i = 0; i < count; i += 100) {
+    out.push(...await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, j) => mint(i + j))))
+  }
+  return out
+}
+
+async function makeCredentials (pool, pluginOptions) {
+  const cognitoIssuer = `https://cognito-idp.${pool.region}.amazonaws.com/${pool.userPoolId}`
+  const admin = i => ({ username: `user-${i}`, groups: ['admin', 'editor'], scopes: ['openid', 'email', 'profile'] })
+  const mallory = { username: 'mallory', groups: ['editor'], scopes: ['openid', 'email', 'profile'] }
+
+  const users = await mintInBatches(CONNECTIONS, i => pool.mintTokens(admin(i)))
+  const cognitoIss = await mintInBatches(CONNECTIONS, i => pool.mintAccessToken({ ...admin(i), claims: { iss: cognitoIssuer } }))
+  const cold = await mintInBatches(COLD_TOKENS, i => pool.mintAccessToken(admin(`cold-${i}`)))
+  const denied = await pool.mintTokens(mallory)
+  const deniedCognitoIss = await pool.mintAccessToken({ ...mallory, claims: { iss: cognitoIssuer } })
+
+  // Sealed by an app of our own with the servers' secret, as the two-process test does.
+  const sealer = Fastify({ logger: false })
+  await sealer.register(fastifyCognito, pluginOptions)
+  const cookie = users.map(tokens => sessionCookieHeader(sealer, { ...tokens, refreshToken: opaqueRefreshToken() }))
+  const cookieDeny = sessionCookieHeader(sealer, { ...denied, refreshToken: opaqueRefreshToken() })
+  await sealer.close()
+
+  const bearer = token => `Bearer ${token}`
+  return {
+    pools: {
+      bearer: users.map(u => bearer(u.accessToken)),
+      'bearer-cold': cold.map(bearer),
+      'bearer-cognito-iss': cognitoIss.map(bearer),
+      cookie,
+      'bearer-deny': [bearer(denied.accessToken)],
+      'bearer-cognito-iss-deny': [bearer(deniedCognitoIss)],
+      'cookie-deny': [cookieDeny]
+    },
+    sizes: {
+      bearerHeader: bearer(users[0].accessToken).length,
+      cookieHeader: cookie[0].length,
+      cognitoIssBearerHeader: bearer(cognitoIss[0]).length
     }
   }
+}
 
-  const baseRuns = runs.get('a')
-  const lines = [
-    `| scenario | req/s (median of ${ROUNDS}) | ratio to baseline (median of per-round ratios) | p99 latency (ms) | errors + non-2xx |`,
-    '|---|---:|---:|---:|---:|'
-  ]
-  for (const s of scenarios) {
-    const list = runs.get(s.id)
-    const rps = median(list.map(r => r.rps))
-    const ratio = median(list.map((r, i) => r.rps / baseRuns[i].rps))
-    const bad = list.reduce((sum, r) => sum + r.bad, 0)
-    if (bad > 0) failed = true
-    lines.push(`| (${s.id}) ${s.label} | ${Math.round(rps)} | ${ratio.toFixed(2)} | ${median(list.map(r => r.p99))} | ${bad} |`)
+/** Each variant answers what it should before it is measured: its credentials 200, a non-admin 403, none 401. */
+async function check (variant, server, pools) {
+  const ask = async (headers) => {
+    const res = await fetch(server.url, { headers })
+    await res.arrayBuffer()
+    return res.status
   }
-  console.log(lines.join('\n'))
+  const problems = []
+  const expect = (what, status, wanted) => { if (status !== wanted) problems.push(`${what}: ${status}, expected ${wanted}`) }
+  if (variant.expect.allow !== undefined) expect('credentials', await ask({ [variant.header.name]: pools[variant.header.pool][0] }), variant.expect.allow)
+  if (variant.expect.deny !== undefined) expect('non-admin', await ask({ [variant.header.name]: pools[variant.deny][0] }), variant.expect.deny)
+  if (variant.expect.none !== undefined) expect('no credentials', await ask({}), variant.expect.none)
+  if (problems.length > 0) throw new Error(`${variant.id} misbehaves: ${problems.join('; ')}`)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The micro-benchmark, in a child pinned to core 0 like the servers
+// ---------------------------------------------------------------------------------------------
+function runMicro () {
+  const child = spawnPinned(`${here}micro.js`, 0)
+  return new Promise((resolve) => {
+    let result = null
+    child.on('message', (message) => { result = message })
+    child.once('exit', code => resolve(result ?? { error: `micro.js exited (${code}) without results` }))
+    child.once('error', err => resolve({ error: err.message }))
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------------
+const fmt = (value, digits = 0) => value === null || value === undefined ? 'n/a' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+const pct = value => value === null || value === undefined ? 'n/a' : `${Math.round(value * 100)} %`
+
+function summarize (runs) {
+  const byRound = new Map()
+  for (const run of runs) {
+    if (!byRound.has(run.round)) byRound.set(run.round, new Map())
+    byRound.get(run.round).set(run.variant, run)
+  }
+  const rows = []
+  for (const variant of VARIANTS) {
+    if (variant.skip !== undefined) {
+      rows.push({ id: variant.id, label: variant.label, skipped: variant.skip })
+      continue
+    }
+    const mine = runs.filter(r => r.variant === variant.id)
+    const paired = mine.map(r => ({ run: r, base: byRound.get(r.round).get(BASELINE) }))
+    rows.push({
+      id: variant.id,
+      label: variant.label,
+      rps: median(mine.map(r => r.rps)),
+      ratio: median(paired.map(({ run, base }) => run.rps / base.rps)),
+      cpuUsPerRequest: median(mine.map(r => r.cpuUsPerRequest)),
+      addedCpuUs: median(paired.map(({ run, base }) => run.cpuUsPerRequest === null || base.cpuUsPerRequest === null ? null : run.cpuUsPerRequest - base.cpuUsPerRequest)),
+      p50: median(mine.map(r => r.p50)),
+      p99: median(mine.map(r => r.p99)),
+      loadgenCpuShare: median(mine.map(r => r.loadgenCpuShare)),
+      bad: mine.reduce((sum, r) => sum + r.bad, 0),
+      noisyRuns: mine.filter(r => r.noisy === true).length,
+      runs: mine.length
+    })
+  }
+  return rows
+}
+
+function markdownTable (rows) {
+  const lines = [
+    '| variant | req/s | ratio to baseline | server CPU µs/req | +CPU µs/req vs baseline | p50 ms | p99 ms | load generator CPU | non-2xx + errors | noisy runs |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+  ]
+  for (const row of rows) {
+    if (row.skipped !== undefined) {
+      lines.push(`| ${row.id}: ${row.label} | skipped: ${row.skipped} | | | | | | | | |`)
+      continue
+    }
+    const added = row.id === BASELINE ? '0' : (row.addedCpuUs === null ? 'n/a' : `${row.addedCpuUs >= 0 ? '+' : ''}${fmt(row.addedCpuUs, 1)}`)
+    lines.push(`| ${row.id}: ${row.label} | ${fmt(row.rps)} | ${fmt(row.ratio, 2)} | ${fmt(row.cpuUsPerRequest, 1)} | ${added} | ${fmt(row.p50, 2)} | ${fmt(row.p99, 2)} | ${pct(row.loadgenCpuShare)} | ${row.bad} | ${row.noisyRuns}/${row.runs} |`)
+  }
+  return lines.join('\n')
+}
+
+function roundsTable (runs) {
+  const lines = ['| round | variant | req/s | CPU µs/req | p50 ms | p99 ms | server CPU | load gen CPU | others on core 0 / 1 | load1 start → end | noisy |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|']
+  for (const r of runs) {
+    const others = PINNED ? `${pct(r.otherCore0)} / ${pct(r.otherCore1)}` : `${pct(r.other)} (unpinned)`
+    lines.push(`| ${r.round} | ${r.variant} | ${fmt(r.rps)} | ${fmt(r.cpuUsPerRequest, 1)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${pct(r.serverCpuShare)} | ${pct(r.loadgenCpuShare)} | ${others} | ${fmt(r.load1.start, 2)} → ${fmt(r.load1.end, 2)} | ${r.noisy === true ? `yes: ${r.reasons.join(', ')}` : r.noisy === false ? 'no' : 'unknown'} |`)
+  }
+  return lines.join('\n')
+}
+
+function microTable (micro) {
+  if (micro === null) return '_micro-benchmark skipped (BENCH_MICRO=0)_'
+  if (micro.error !== undefined) return `_micro-benchmark failed: ${micro.error}_`
+  const lines = ['| step of the warm cookie guard | µs per call | calls per request | µs per request |', '|---|---:|---:|---:|']
+  for (const step of micro.steps) {
+    if (step.skipped !== undefined) lines.push(`| ${step.label} | skipped: ${step.skipped} | | |`)
+    else lines.push(`| ${step.label} | ${fmt(step.us, 3)} | ${step.perRequest ?? ''} | ${step.perRequest ? fmt(step.us * step.perRequest, 3) : ''} |`)
+  }
+  return lines.join('\n') + (micro.notes?.length ? `\n\n${micro.notes.map(n => `- ${n}`).join('\n')}` : '')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+const started = new Date()
+const command = process.env.npm_lifecycle_event === 'bench' ? 'npm run bench' : `node ${process.argv.slice(1).map(a => a.replace(process.cwd() + '/', '')).join(' ')}`
+const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('BENCH_')))
+console.error(`fastify-cognito bench: ${facts.cpuModel}, ${facts.cores} cores, node ${facts.node}; ` +
+  (PINNED ? 'servers pinned to core 0, load generator to core 1 (taskset)' : 'NOT PINNED: taskset is missing, refused, or there are fewer than 2 cores; servers and load generator share the cores') +
+  `; ${CONNECTIONS} connections, warm-up ${WARMUP} s, ${ROUNDS} round(s) of ${DURATION} s${QUICK ? ' (BENCH_QUICK smoke run)' : ''}`)
+
+const pool = await createTestPool()
+const pluginOptions = { ...pool.pluginOptions(), redirectToLogin: false }
+const servers = new Map()
+let loadgen
+let failed = false
+function stopServers () {
+  stopping = true
+  for (const server of servers.values()) server.child.disconnect()
+  servers.clear()
+}
+try {
+  console.error(`minting ${CONNECTIONS} users' tokens and ${COLD_TOKENS} cold tokens...`)
+  const { pools, sizes } = await makeCredentials(pool, pluginOptions)
+  const jwks = await (await fetch(pool.jwksUri)).json()
+  const config = { pluginOptions, userPoolId: pool.userPoolId, clientId: pool.clientId, issuer: pool.issuer, jwksUri: pool.jwksUri, jwks }
+
+  const active = VARIANTS.filter(v => v.skip === undefined)
+  for (const variant of VARIANTS) if (variant.skip !== undefined) console.error(`skipping ${variant.id}: ${variant.skip}`)
+  for (const variant of active) servers.set(variant.id, await startServer(variant, config))
+  for (const variant of active) await check(variant, servers.get(variant.id), pools)
+  loadgen = new LoadGenerator()
+  await loadgen.start(pools)
+
+  for (const variant of active) {
+    const warm = await measure(variant, servers, loadgen, WARMUP)
+    console.error(`warm-up ${variant.id}: ${fmt(warm.rps)} req/s`)
+  }
+  const runs = []
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const variant of active) {
+      const run = { round, ...await measure(variant, servers, loadgen, DURATION) }
+      runs.push(run)
+      console.error(`round ${round} ${variant.id}: ${fmt(run.rps)} req/s, ${fmt(run.cpuUsPerRequest, 1)} µs CPU/req, p99 ${fmt(run.p99, 2)} ms` +
+        `${run.bad ? `, ${run.bad} non-2xx/errors ${JSON.stringify(run.statuses)}` : ''}${run.noisy ? ` [noisy: ${run.reasons.join(', ')}]` : ''}`)
+    }
+  }
+  stopServers()
+
+  let micro = null
+  if (MICRO) {
+    console.error('micro-benchmark of the warm cookie guard...')
+    micro = await runMicro()
+  }
+
+  const rows = summarize(runs)
+  failed = rows.some(r => r.bad > 0)
+  const noisy = runs.filter(r => r.noisy === true).length
+  const setup = [
+    `- date: ${started.toISOString()}; command: \`${command}\`${Object.keys(env).length ? ` (${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}`,
+    `- machine: ${facts.cpuModel}, ${facts.cores} cores, ${facts.platform}, node ${facts.node}, CLK_TCK ${CLK_TCK}`,
+    `- pinning: ${PINNED ? 'each server on core 0, the load generator on core 1 (`taskset -c`)' : '**none** (taskset missing or refused, or fewer than 2 cores): the numbers mix server and client CPU'}`,
+    `- load: ${CONNECTIONS} connections (one user each), warm-up ${WARMUP} s per server, ${ROUNDS} interleaved round(s) of ${DURATION} s per variant; ${COLD_TOKENS} cold tokens (cache holds ${TOKEN_CACHE_SIZE})`,
+    `- headers: bearer ${sizes.bearerHeader} B (aws-jwt-verify's, Cognito issuer: ${sizes.cognitoIssBearerHeader} B), Cookie ${sizes.cookieHeader} B (access, ID and refresh cookies, sealed)`,
+    `- noise: ${noisy} of ${runs.length} measured runs noisy (others > ${OTHER_SHARE * 100} % of a core we use, or steal > ${STEAL_SHARE * 100} %, from /proc/stat)`
+  ].join('\n')
+  const md = [
+    '# fastify-cognito benchmark', '', setup, '',
+    'Medians over the rounds; "ratio" is the median of per-round ratios to that round\'s baseline req/s; "+CPU" the median of per-round differences of server CPU µs per request to the baseline\'s.', '',
+    markdownTable(rows), '',
+    '## Micro-benchmark: the warm browser-session guard, step by step', '', microTable(micro), '',
+    '## Every measured run', '', roundsTable(runs), ''
+  ].join('\n')
+  console.log(`\n${setup}\n\n${markdownTable(rows)}\n\n${microTable(micro)}\n`)
+
+  const results = new URL('./results/', import.meta.url)
+  await mkdir(results, { recursive: true })
+  const json = {
+    date: started.toISOString(),
+    command,
+    env,
+    machine: { ...facts, pinned: PINNED },
+    settings: { duration: DURATION, rounds: ROUNDS, connections: CONNECTIONS, warmup: WARMUP, coldTokens: COLD_TOKENS, quick: QUICK, noiseRule: { otherShare: OTHER_SHARE, stealShare: STEAL_SHARE } },
+    headerSizes: sizes,
+    variants: VARIANTS.map(({ id, label, kind, skip }) => ({ id, label, kind, skip })),
+    summary: rows,
+    runs,
+    micro
+  }
+  await writeFile(new URL('latest.json', results), JSON.stringify(json, null, 2) + '\n')
+  await writeFile(new URL('latest.md', results), md)
+  console.error('written: bench/results/latest.json, bench/results/latest.md')
 } finally {
-  baseline.child.disconnect()
-  plugin.child.disconnect()
+  stopServers()
+  loadgen?.stop()
   await pool.close()
 }
-if (failed) process.exitCode = 1
+if (failed) {
+  console.error('some requests failed (non-2xx or errors): see the table')
+  process.exitCode = 1
+}
