@@ -8,7 +8,7 @@
  */
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import { startLocalCognito } from './server.js'
+import { loadServer } from './require-peer.js'
 import type { LocalCognito, LocalCognitoOptions } from './types.js'
 
 /** Port of the command when `PORT` is not set: a fixed one, so that an app's configuration keeps working. */
@@ -73,6 +73,7 @@ export function describe (local: LocalCognito): string {
 
 /**
  * Starts the stand-in from the environment, prints {@link describe}, and stops it on SIGINT or SIGTERM.
+ * Rejects with `FST_COGNITO_MISSING_PEER` when oidc-provider is not installed.
  *
  * @example
  * ```ts
@@ -80,7 +81,10 @@ export function describe (local: LocalCognito): string {
  * ```
  */
 export async function main (io: CliIo = { env: process.env, stdout: process.stdout, signals: process }): Promise<LocalCognito> {
-  const local = await startLocalCognito(optionsFromEnv(io.env))
+  const options = optionsFromEnv(io.env)
+  // Without oidc-provider: "fastify-cognito-local: the local Cognito stand-in needs oidc-provider: npm install ...".
+  const { startLocalCognito } = await loadServer('the local Cognito stand-in')
+  const local = await startLocalCognito(options)
   io.stdout.write(describe(local))
   const stop = (): void => {
     io.signals.off('SIGINT', stop)
