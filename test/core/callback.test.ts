@@ -6,14 +6,12 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { createTestPool } from '../../lib/testing/index.js'
 import type { LoginResult } from '../../lib/index.js'
-import { buildApp, idpOptions, nextJar, setCookieLines, setCookies, startTokenEndpoint } from '../helpers/plugin-app.js'
+import { buildApp } from '../helpers/app.js'
+import { CookieJar, setCookieLines, setCookies } from '../helpers/cookies.js'
+import { alice, idpOptions, startPoolWithTokenEndpoint } from '../helpers/token-endpoint.js'
 
-const pool = await createTestPool()
-t.teardown(() => pool.close())
-const idp = await startTokenEndpoint(t, pool)
-const alice = { username: 'alice', groups: ['admin', 'editor'] }
+const { pool, idp } = await startPoolWithTokenEndpoint(t)
 const app = await buildApp(t, idpOptions(pool, idp), {
   routes: (app) => app.get('/me', { preHandler: app.cognito.authenticate }, async (request) => request.cognito)
 })
@@ -56,7 +54,7 @@ t.test('the callback exchanges the code with the PKCE verifier, stores the sessi
   t.same(Object.keys(setCookies(res)).sort(), ['cognito_access', 'cognito_id', 'cognito_refresh'])
   const txName = Object.keys(tx.jar)[0] as string
   t.ok(setCookieLines(res).some(l => l.startsWith(`${txName}=;`) && /Path=\/auth\/callback/.test(l)), 'the transaction cookie is cleared on its path')
-  const me = await app.inject({ url: '/me', cookies: nextJar(tx.jar, res) })
+  const me = await app.inject({ url: '/me', cookies: new CookieJar(tx.jar).store(res).cookies() })
   t.match(me.json(), { source: 'cookie', username: 'alice', idToken: { nonce: tx.nonce } })
 })
 

@@ -4,6 +4,7 @@ import fastifyCognito from '../../lib/index.js'
 import { resolveOptions } from '../../lib/options.js'
 import { createCodec } from '../../lib/session.js'
 import { createTestPool, sessionCookies } from '../../lib/testing/index.js'
+import { sleep } from '../helpers/sleep.js'
 
 const log = Fastify().log
 
@@ -31,7 +32,7 @@ t.test('a remembered cookie past its sealed max age is refused, as secure-sessio
   const cookies = sessionCookies(app, await pool.mintTokens({ username: 'alice' }))
   t.equal((await app.inject({ url: '/me', cookies })).statusCode, 200, 'fresh: opened and remembered')
   t.equal((await app.inject({ url: '/me', cookies })).statusCode, 200, 'again, from memory')
-  await new Promise(resolve => setTimeout(resolve, 3100))
+  await sleep(3100)
   const late = await app.inject({ url: '/me', cookies })
   t.equal(late.statusCode, 401, 'the browser replayed it past Max-Age: refused')
   t.equal(late.json().code, 'FST_COGNITO_UNAUTHENTICATED')

@@ -8,14 +8,12 @@ import { decodeJwt } from 'jose'
 import { createCodec } from '../../lib/session.js'
 import { resolveOptions } from '../../lib/options.js'
 import type { FastifyCognitoOptions } from '../../lib/index.js'
-import { createTestPool } from '../../lib/testing/index.js'
-import { buildApp, clearedCookies, fakeRefreshToken, meRoutes, nextJar, setCookieLines, setCookies, startTokenEndpoint } from '../helpers/plugin-app.js'
 import { mintOfSize } from '../helpers/sized-tokens.js'
+import { buildApp, meRoutes } from '../helpers/app.js'
+import { clearedCookies, CookieJar, setCookieLines, setCookies } from '../helpers/cookies.js'
+import { alice, fakeRefreshToken, startPoolWithTokenEndpoint } from '../helpers/token-endpoint.js'
 
-const pool = await createTestPool()
-t.teardown(() => pool.close())
-const idp = await startTokenEndpoint(t, pool)
-const alice = { username: 'alice', groups: ['admin', 'editor'] }
+const { pool, idp } = await startPoolWithTokenEndpoint(t)
 const HTTPS = { redirectUri: 'https://app.example.com/auth/callback', logoutUri: 'https://app.example.com/' }
 const options = (overrides: Partial<FastifyCognitoOptions> = {}): Partial<FastifyCognitoOptions> =>
   ({ ...pool.pluginOptions(), domain: idp.url, issuer: pool.issuer, ...HTTPS, ...overrides })
@@ -52,7 +50,7 @@ for (const [what, cookie] of [['__Host- cookies', {}], ['cookies with a long Dom
     t.ok(names.includes(`${prefix}cognito_id.1`), 'the big ID token is split into chunks')
     t.ok(Object.keys(app.cognito.sealSession({ accessToken: access, idToken: id, refreshToken: refresh })).every(n => !n.includes('.')), 'a 1,750-byte ID token fits one cookie')
 
-    const me = await app.inject({ url: '/me', cookies: nextJar(jar, res) })
+    const me = await app.inject({ url: '/me', cookies: new CookieJar(jar).store(res).cookies() })
     t.equal(me.statusCode, 200)
     t.equal(me.json().idToken?.jti, decodeJwt(bigId).jti, 'the chunked ID token is read back whole')
   })
@@ -152,11 +150,11 @@ t.test('secret rotation: a cookie sealed with the old secret (now second) opens 
 
   const after = await buildApp(t, options({ secret: newSecret, redirectToLogin: false }), { routes: meRoutes })
   t.equal((await after.inject({ url: '/me', cookies: oldJar })).statusCode, 401, 'the old secret alone is gone')
-  const me = await after.inject({ url: '/me', cookies: nextJar(oldJar, res) })
+  const me = await after.inject({ url: '/me', cookies: new CookieJar(oldJar).store(res).cookies() })
   t.equal(me.statusCode, 200, 'the re-sealed cookies open with the new secret alone')
   t.not(me.json().idToken, null)
 
-  const again = await rotating.inject({ url: '/me', cookies: nextJar(oldJar, res) })
+  const again = await rotating.inject({ url: '/me', cookies: new CookieJar(oldJar).store(res).cookies() })
   t.equal(again.headers['set-cookie'], undefined, 'cookies sealed with the newest key are not re-sealed')
 })
 
@@ -173,7 +171,7 @@ t.test('secret rotation: a refresh without a new refresh token re-seals the old-
 
   const after = await buildApp(t, options({ secret: newSecret }))
   answer({ access_token: access, id_token: id })
-  const { '__Host-cognito_access': _a, ...refreshOnly } = nextJar(oldJar, res)
+  const { '__Host-cognito_access': _a, ...refreshOnly } = new CookieJar(oldJar).store(res).cookies()
   const renewed = await after.inject({ method: 'POST', url: '/refresh', cookies: refreshOnly })
   t.equal(renewed.statusCode, 200, 'the re-sealed refresh token opens with the new secret alone')
 })
@@ -188,6 +186,6 @@ t.test('a stale chunk left by a previous, bigger token is cleared when a smaller
   const chunks = Object.keys(jar).filter(n => n.startsWith('__Host-cognito_id.'))
   t.same(clearedCookies(res), chunks.sort(), 'every chunk the browser sent is cleared')
   t.match(setCookies(res)['__Host-cognito_id'], /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'the new ID token fits one unprefixed cookie')
-  const me = await app.inject({ url: '/me', cookies: nextJar(jar, res) })
+  const me = await app.inject({ url: '/me', cookies: new CookieJar(jar).store(res).cookies() })
   t.equal(me.json().idToken?.jti, decodeJwt(id).jti, 'the small ID token is the one read back')
 })

@@ -5,7 +5,8 @@
 import t from 'tap'
 import { Agent, type Dispatcher } from 'undici'
 import { createTestPool } from '../../lib/testing/index.js'
-import { buildApp, fakeRefreshToken, idpOptions, meRoutes, startTokenEndpoint } from '../helpers/plugin-app.js'
+import { buildApp, meRoutes } from '../helpers/app.js'
+import { fakeRefreshToken, idpOptions, startTokenEndpoint } from '../helpers/token-endpoint.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createTestPool } from '../../lib/testing/index.js'
-import { buildApp, captureLogs } from '../helpers/plugin-app.js'
+import { buildApp } from '../helpers/app.js'
+import { captureLogs } from '../helpers/logs.js'
 
 t.test('disabled: every guard lets every request through, and a warning is logged at start', async (t) => {
   const pool = await createTestPool()

@@ -5,7 +5,7 @@
 import t from 'tap'
 import { createTestPool } from '../../lib/testing/index.js'
 import type { CognitoIdentity } from '../../lib/index.js'
-import { buildApp, meRoutes } from '../helpers/plugin-app.js'
+import { buildApp, meRoutes } from '../helpers/app.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())

@@ -6,7 +6,7 @@ import t from 'tap'
 import type { FastifyRequest } from 'fastify'
 import { createTestPool } from '../../lib/testing/index.js'
 import type { CognitoIdentity } from '../../lib/index.js'
-import { buildApp } from '../helpers/plugin-app.js'
+import { buildApp } from '../helpers/app.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())

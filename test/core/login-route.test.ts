@@ -4,7 +4,8 @@
  */
 import t from 'tap'
 import { createTestPool } from '../../lib/testing/index.js'
-import { buildApp, setCookieLines } from '../helpers/plugin-app.js'
+import { buildApp } from '../helpers/app.js'
+import { setCookieLines } from '../helpers/cookies.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())

@@ -3,14 +3,13 @@
  * browser to Cognito's /logout (which ends Cognito's own login cookie).
  */
 import t from 'tap'
-import { createTestPool } from '../../lib/testing/index.js'
 import type { Behaviour } from '../helpers/faulty-idp.js'
-import { buildApp, captureLogs, clearedCookies, fakeRefreshToken, idpOptions, meRoutes, startTokenEndpoint } from '../helpers/plugin-app.js'
+import { buildApp, meRoutes } from '../helpers/app.js'
+import { clearedCookies } from '../helpers/cookies.js'
+import { captureLogs } from '../helpers/logs.js'
+import { alice, fakeRefreshToken, idpOptions, startPoolWithTokenEndpoint } from '../helpers/token-endpoint.js'
 
-const pool = await createTestPool()
-t.teardown(() => pool.close())
-const idp = await startTokenEndpoint(t, pool)
-const alice = { username: 'alice', groups: ['admin', 'editor'] }
+const { pool, idp } = await startPoolWithTokenEndpoint(t)
 const SECRET = 'client-secret-for-the-logout-tests'
 
 t.test('logout revokes the refresh token, clears every cookie and redirects to Cognito\'s /logout', async (t) => {

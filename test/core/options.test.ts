@@ -5,7 +5,9 @@ import fastifyCognito, { optionsFromEnv } from '../../lib/index.js'
 import type { FastifyCognitoOptions } from '../../lib/index.js'
 import { resolveOptions } from '../../lib/options.js'
 import { createTestPool } from '../../lib/testing/index.js'
-import { buildApp, captureLogs, setCookieLines } from '../helpers/plugin-app.js'
+import { buildApp } from '../helpers/app.js'
+import { setCookieLines } from '../helpers/cookies.js'
+import { captureLogs } from '../helpers/logs.js'
 
 const SECRET = 'a-cookie-secret-of-at-least-32-chars!'
 

@@ -4,7 +4,8 @@
  */
 import t from 'tap'
 import { createTestPool } from '../../lib/testing/index.js'
-import { buildApp, fakeRefreshToken, idpOptions, startTokenEndpoint } from '../helpers/plugin-app.js'
+import { buildApp } from '../helpers/app.js'
+import { fakeRefreshToken, idpOptions, startTokenEndpoint } from '../helpers/token-endpoint.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())

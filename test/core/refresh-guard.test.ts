@@ -3,13 +3,11 @@
  * for many concurrent requests, a refused refresh token answers 401 without clearing the session.
  */
 import t from 'tap'
-import { createTestPool } from '../../lib/testing/index.js'
-import { buildApp, clearedCookies, fakeRefreshToken, idpOptions, meRoutes, nextJar, setCookies, startTokenEndpoint } from '../helpers/plugin-app.js'
+import { buildApp, meRoutes } from '../helpers/app.js'
+import { clearedCookies, CookieJar, setCookies } from '../helpers/cookies.js'
+import { alice, answerTokens, fakeRefreshToken, idpOptions, startPoolWithTokenEndpoint } from '../helpers/token-endpoint.js'
 
-const pool = await createTestPool()
-t.teardown(() => pool.close())
-const idp = await startTokenEndpoint(t, pool)
-const alice = { username: 'alice', groups: ['admin', 'editor'] }
+const { pool, idp } = await startPoolWithTokenEndpoint(t)
 const app = await buildApp(t, { ...idpOptions(pool, idp), timeout: 500 }, { routes: meRoutes })
 
 let n = 0
@@ -22,16 +20,8 @@ async function expiredSession (withAccess = true): Promise<{ jar: Record<string,
   return { jar, refreshToken }
 }
 
-function answerOk (): void {
-  idp.setToken('ok')
-  idp.onToken(async () => {
-    const { accessToken, idToken } = await pool.mintTokens(alice)
-    return { json: { access_token: accessToken, id_token: idToken, token_type: 'Bearer', expires_in: 3600 } }
-  })
-}
-
 t.test('a guard renews an expired access token with the refresh token and stores the new tokens', async (t) => {
-  answerOk()
+  answerTokens(idp, pool)
   const { jar, refreshToken } = await expiredSession()
   const before = idp.requests.length
   const res = await app.inject({ url: '/me', cookies: jar })
@@ -41,13 +31,13 @@ t.test('a guard renews an expired access token with the refresh token and stores
   t.equal(idp.requests.length - before, 1)
   t.equal(idp.requests[before]?.form?.get('refresh_token'), refreshToken)
   t.same(Object.keys(setCookies(res)).sort(), ['cognito_access', 'cognito_id'])
-  const again = await app.inject({ url: '/me', cookies: nextJar(jar, res) })
+  const again = await app.inject({ url: '/me', cookies: new CookieJar(jar).store(res).cookies() })
   t.equal(again.statusCode, 200)
   t.equal(idp.requests.length - before, 1, 'the renewed session needs no further grant')
 })
 
 t.test('a session whose access cookie the browser already dropped is renewed too', async (t) => {
-  answerOk()
+  answerTokens(idp, pool)
   const { jar } = await expiredSession(false)
   const res = await app.inject({ url: '/me', cookies: jar })
   t.equal(res.statusCode, 200)
@@ -55,7 +45,7 @@ t.test('a session whose access cookie the browser already dropped is renewed too
 })
 
 t.test('20 concurrent requests with the same expired access token make exactly one grant and all succeed', async (t) => {
-  answerOk()
+  answerTokens(idp, pool)
   const { jar } = await expiredSession()
   const before = idp.counts.token
   const answers = await Promise.all(Array.from({ length: 20 }, () => app.inject({ url: '/me', cookies: jar })))
@@ -65,7 +55,7 @@ t.test('20 concurrent requests with the same expired access token make exactly o
 })
 
 t.test('a request still holding the old refresh token shortly after gets the same answer without a second grant', async (t) => {
-  answerOk()
+  answerTokens(idp, pool)
   const { jar } = await expiredSession()
   const before = idp.counts.token
   t.equal((await app.inject({ url: '/me', cookies: jar })).statusCode, 200)
@@ -103,7 +93,7 @@ t.test('a guard whose refresh fails at Cognito answers 502, never a redirect to 
 })
 
 t.test('an access cookie that no longer verifies (not only expired) is renewed by the refresh token', async (t) => {
-  answerOk()
+  answerTokens(idp, pool)
   const refreshToken = fakeRefreshToken(`guard-${n++}`)
   const jar = app.cognito.sealSession({ accessToken: await pool.mintAccessToken({ ...alice, claims: { client_id: 'old-client' } }), refreshToken })
   const res = await app.inject({ url: '/me', cookies: jar })
@@ -111,7 +101,7 @@ t.test('an access cookie that no longer verifies (not only expired) is renewed b
 })
 
 t.test('autoRefresh: false leaves the expired session to POST /refresh', async (t) => {
-  answerOk()
+  answerTokens(idp, pool)
   const manual = await buildApp(t, { ...idpOptions(pool, idp), autoRefresh: false, redirectToLogin: false }, { routes: meRoutes })
   const { accessToken, idToken } = await pool.mintTokens({ ...alice, expiresIn: -60 })
   const jar = manual.cognito.sealSession({ accessToken, idToken, refreshToken: fakeRefreshToken(`manual-${n++}`) })

@@ -3,12 +3,13 @@
  * for longer than half the life of the access token in it: a reused answer must not be expired.
  */
 import t from 'tap'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Refresher } from '../../lib/refresher.js'
 import { TokenClient } from '../../lib/token-client.js'
 import { startFaultyIdp } from '../helpers/faulty-idp.js'
+import { sleep } from '../helpers/sleep.js'
+import type { Teardown } from '../helpers/teardown.js'
 
-async function setup (t: { teardown (fn: () => unknown): void }, answer: Record<string, unknown>) {
+async function setup (t: Teardown, answer: Record<string, unknown>) {
   const idp = await startFaultyIdp()
   t.teardown(() => idp.close())
   let grants = 0

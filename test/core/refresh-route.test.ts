@@ -6,12 +6,11 @@ import t from 'tap'
 import { decodeJwt } from 'jose'
 import { createTestPool } from '../../lib/testing/index.js'
 import type { Behaviour } from '../helpers/faulty-idp.js'
-import { buildApp, clearedCookies, fakeRefreshToken, idpOptions, meRoutes, nextJar, setCookies, startTokenEndpoint } from '../helpers/plugin-app.js'
+import { buildApp, meRoutes } from '../helpers/app.js'
+import { clearedCookies, CookieJar, setCookies } from '../helpers/cookies.js'
+import { alice, answerTokens, fakeRefreshToken, idpOptions, startPoolWithTokenEndpoint } from '../helpers/token-endpoint.js'
 
-const pool = await createTestPool()
-t.teardown(() => pool.close())
-const idp = await startTokenEndpoint(t, pool)
-const alice = { username: 'alice', groups: ['admin', 'editor'] }
+const { pool, idp } = await startPoolWithTokenEndpoint(t)
 const app = await buildApp(t, { ...idpOptions(pool, idp), timeout: 500 }, { routes: meRoutes })
 
 let n = 0
@@ -22,16 +21,8 @@ async function session (): Promise<{ jar: Record<string, string>, refreshToken: 
   return { jar: app.cognito.sealSession({ ...tokens, refreshToken }), refreshToken, accessToken: tokens.accessToken }
 }
 
-function answerWith (extra: Record<string, unknown> = {}, user = alice): void {
-  idp.setToken('ok')
-  idp.onToken(async () => {
-    const { accessToken, idToken } = await pool.mintTokens(user)
-    return { json: { access_token: accessToken, id_token: idToken, token_type: 'Bearer', expires_in: 3600, ...extra } }
-  })
-}
-
 t.test('POST /refresh exchanges the refresh token and stores the new access and ID tokens', async (t) => {
-  answerWith()
+  answerTokens(idp, pool)
   const { jar, refreshToken, accessToken } = await session()
   const before = idp.requests.length
   const res = await app.inject({ method: 'POST', url: '/refresh', cookies: jar })
@@ -44,7 +35,7 @@ t.test('POST /refresh exchanges the refresh token and stores the new access and 
   const stored = setCookies(res)
   t.same(Object.keys(stored).sort(), ['cognito_access', 'cognito_id'], 'new access and ID cookies; the refresh cookie is untouched (no rotation)')
   t.same(clearedCookies(res), [])
-  const me = await app.inject({ url: '/me', cookies: nextJar(jar, res) })
+  const me = await app.inject({ url: '/me', cookies: new CookieJar(jar).store(res).cookies() })
   const body = res.json()
   t.equal(body.refreshed, true)
   t.equal(body.expiresAt, me.json().accessToken.exp, 'expiresAt is the new access token\'s exp')
@@ -54,15 +45,15 @@ t.test('POST /refresh exchanges the refresh token and stores the new access and 
 
 t.test('with rotation, the refresh token in the answer replaces the refresh cookie', async (t) => {
   const rotated = fakeRefreshToken('rotated-1')
-  answerWith({ refresh_token: rotated })
+  answerTokens(idp, pool, alice, { refresh_token: rotated })
   const { jar } = await session()
   const res = await app.inject({ method: 'POST', url: '/refresh', cookies: jar })
   t.equal(res.statusCode, 200)
   t.same(Object.keys(setCookies(res)).sort(), ['cognito_access', 'cognito_id', 'cognito_refresh'])
 
-  answerWith()
+  answerTokens(idp, pool)
   const before = idp.requests.length
-  const next = await app.inject({ method: 'POST', url: '/refresh', cookies: nextJar(jar, res) })
+  const next = await app.inject({ method: 'POST', url: '/refresh', cookies: new CookieJar(jar).store(res).cookies() })
   t.equal(next.statusCode, 200)
   t.equal(idp.requests[before]?.form?.get('refresh_token'), rotated, 'the next refresh uses the rotated token')
 })
@@ -148,7 +139,7 @@ t.test('an answer without id_token stores the access token only', async (t) => {
 })
 
 t.test('no refresh cookie: 401 FST_COGNITO_NO_REFRESH_TOKEN without calling Cognito', async (t) => {
-  answerWith()
+  answerTokens(idp, pool)
   const before = idp.counts.token
   const tokens = await pool.mintTokens(alice)
   const res = await app.inject({ method: 'POST', url: '/refresh', cookies: app.cognito.sealSession(tokens) })
@@ -159,7 +150,7 @@ t.test('no refresh cookie: 401 FST_COGNITO_NO_REFRESH_TOKEN without calling Cogn
 })
 
 t.test('CSRF: cross-site and same-site requests are refused; same-origin ones pass', async (t) => {
-  answerWith()
+  answerTokens(idp, pool)
   const refused: Array<Record<string, string>> = [
     { origin: 'https://evil.example' },
     { origin: 'null' },
@@ -183,7 +174,7 @@ t.test('CSRF: cross-site and same-site requests are refused; same-origin ones pa
 })
 
 t.test('a form post from a page (Accept: text/html) is answered 303 back to returnTo', async (t) => {
-  answerWith()
+  answerTokens(idp, pool)
   const form = { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: 'http://localhost' }
   const back = await app.inject({ method: 'POST', url: '/refresh?returnTo=%2Forders%3Fpage%3D2', headers: form, payload: 'csrf=ignored', cookies: (await session()).jar })
   t.equal(back.statusCode, 303)

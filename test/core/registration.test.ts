@@ -5,7 +5,9 @@ import fastifySecureSession from '@fastify/secure-session'
 import fastifyCognito, * as api from '../../lib/index.js'
 import { createTestPool } from '../../lib/testing/index.js'
 import { startFaultyIdp } from '../helpers/faulty-idp.js'
-import { buildApp, captureLogs, meRoutes } from '../helpers/plugin-app.js'
+import { buildApp, meRoutes } from '../helpers/app.js'
+import { captureLogs } from '../helpers/logs.js'
+import { sleep } from '../helpers/sleep.js'
 
 declare module '@fastify/secure-session' {
   interface SessionData { cart: string[] }
@@ -107,7 +109,7 @@ t.test('the JWKS is fetched once at start (warm-up), and a failed warm-up only w
   t.equal(idp.counts.jwks, 1, 'warm-up fetched the JWKS')
 
   await buildApp(t, { ...options, jwks: { warmup: false } })
-  await new Promise(resolve => setTimeout(resolve, 50))
+  await sleep(50)
   t.equal(idp.counts.jwks, 1, 'warmup: false fetches nothing at start')
 
   idp.setJwks('status500')
@@ -119,5 +121,5 @@ t.test('the JWKS is fetched once at start (warm-up), and a failed warm-up only w
 })
 
 async function waitFor (condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise(resolve => setTimeout(resolve, 10))
+  for (let i = 0; i < 200 && !condition(); i++) await sleep(10)
 }

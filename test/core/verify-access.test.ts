@@ -1,7 +1,7 @@
 import t from 'tap'
 import { generateKeyPair, SignJWT } from 'jose'
 import { createTestPool } from '../../lib/testing/index.js'
-import { buildApp, meRoutes } from '../helpers/plugin-app.js'
+import { buildApp, meRoutes } from '../helpers/app.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())

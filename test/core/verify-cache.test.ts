@@ -4,7 +4,8 @@
  */
 import t from 'tap'
 import { createTestPool } from '../../lib/testing/index.js'
-import { buildApp } from '../helpers/plugin-app.js'
+import { buildApp } from '../helpers/app.js'
+import { sleep } from '../helpers/sleep.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())
@@ -43,6 +44,6 @@ t.test('a cached token that has since expired is refused with FST_COGNITO_TOKEN_
   const app = await buildApp(t, { ...pool.pluginOptions(), leeway: 0 })
   const token = await pool.mintAccessToken({ username: 'alice', expiresIn: 2 })
   const claims = await app.cognito.verifyAccessToken(token)
-  while (Math.floor(Date.now() / 1000) < claims.exp) await new Promise(resolve => setTimeout(resolve, 100))
+  while (Math.floor(Date.now() / 1000) < claims.exp) await sleep(100)
   await t.rejects(app.cognito.verifyAccessToken(token), { code: 'FST_COGNITO_TOKEN_EXPIRED' })
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createTestPool } from '../../lib/testing/index.js'
-import { buildApp } from '../helpers/plugin-app.js'
+import { buildApp } from '../helpers/app.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())

@@ -7,9 +7,9 @@ import t from 'tap'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { createTestPool, type TestPool } from '../../lib/testing/index.js'
 import { startFaultyIdp, type FaultyIdp } from '../helpers/faulty-idp.js'
-import { buildApp, meRoutes, type Teardown } from '../helpers/plugin-app.js'
-
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+import { buildApp, meRoutes } from '../helpers/app.js'
+import type { Teardown } from '../helpers/teardown.js'
+import { sleep } from '../helpers/sleep.js'
 
 /** A faulty IdP serving the pool's keys as the JWKS of its issuer. */
 async function keyServer (t: Teardown, pool: TestPool): Promise<FaultyIdp> {

@@ -11,8 +11,8 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
+import { sleep } from '../helpers/sleep.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const OUTPUT = new URL('../../test-output/', import.meta.url)

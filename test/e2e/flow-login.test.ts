@@ -13,13 +13,13 @@ import type { FastifyCognitoOptions } from '../../lib/index.js'
 import { startLocalCognito } from '../../lib/local/index.js'
 import type { LocalCognito, LocalCognitoOptions } from '../../lib/local/index.js'
 import { login, UserAgent } from '../helpers/user-agent.js'
-
-interface Test { teardown (fn: () => unknown): void }
+import { sleep } from '../helpers/sleep.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 interface Rig { app: FastifyInstance, local: LocalCognito, base: string }
 
 /** An app listening on an ephemeral port, registered at a stand-in that knows that port's callback URL. */
-async function rig (t: Test, { client = 'confidential', local: localOptions = {}, plugin = {}, shared }: { client?: 'confidential' | 'public', local?: LocalCognitoOptions, plugin?: Partial<FastifyCognitoOptions>, shared?: LocalCognito } = {}): Promise<Rig> {
+async function rig (t: Teardown, { client = 'confidential', local: localOptions = {}, plugin = {}, shared }: { client?: 'confidential' | 'public', local?: LocalCognitoOptions, plugin?: Partial<FastifyCognitoOptions>, shared?: LocalCognito } = {}): Promise<Rig> {
   const server = createServer()
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const base = `http://localhost:${(server.address() as AddressInfo).port}`
@@ -76,7 +76,7 @@ t.test('confidential client: login with PKCE, state and nonce lands on returnTo 
   t.ok(appCookies.length >= 4, 'transaction and token cookies were set')
   for (const c of appCookies) t.equal(c.httpOnly, true, `${c.name} is HttpOnly`)
   for (const header of ua.setCookieHeaders) t.ok(Buffer.byteLength(header) <= 4096, 'no Set-Cookie over 4096 bytes')
-  t.notOk([...ua.cookies(new URL(base).host).keys()].some(n => n.startsWith('cognito_tx_')), 'the transaction cookie was spent')
+  t.notOk(ua.cookies(new URL(base).host).names().some(n => n.startsWith('cognito_tx_')), 'the transaction cookie was spent')
   t.equal((await ua.fetch(`${base}/admin`)).status, 200, 'alice is in admin')
   t.equal((await ua.fetch(`${base}/edit`)).status, 200, 'alice is in editor')
 })
@@ -110,13 +110,13 @@ t.test('POST /refresh without rotation gives a new access token and keeps the re
   const ua = new UserAgent()
   const before = JSON.parse((await login(ua, base, 'alice')).body)
   const host = new URL(base).host
-  const refreshCookie = ua.cookies(host).get('cognito_refresh')?.value
+  const refreshCookie = ua.cookies(host).get('cognito_refresh')
   const res = await ua.fetch(`${base}/refresh`, { method: 'POST', headers: { accept: 'application/json', origin: base } })
   t.equal(res.status, 200)
   t.equal(JSON.parse(res.body).refreshed, true)
   t.equal(local.stats.refreshTokenGrants, 1)
   t.notOk(res.setCookies.some(c => c.startsWith('cognito_refresh=')), 'no new refresh cookie without rotation')
-  t.equal(ua.cookies(host).get('cognito_refresh')?.value, refreshCookie)
+  t.equal(ua.cookies(host).get('cognito_refresh'), refreshCookie)
   const after = JSON.parse((await ua.fetch(`${base}/me`)).body)
   t.not(after.jti, before.jti, 'a new access token is in the session')
 })
@@ -126,11 +126,11 @@ t.test('POST /refresh with rotation stores the new refresh token, and the old on
   const ua = new UserAgent()
   await login(ua, base, 'alice')
   const host = new URL(base).host
-  const oldJar = new Map(ua.cookies(host))
+  const oldJar = ua.cookies(host).clone()
   const res = await ua.fetch(`${base}/refresh`, { method: 'POST', headers: { accept: 'application/json', origin: base } })
   t.equal(res.status, 200)
   t.ok(res.setCookies.some(c => c.startsWith('cognito_refresh=')), 'the rotated refresh token is stored')
-  t.not(ua.cookies(host).get('cognito_refresh')?.value, oldJar.get('cognito_refresh')?.value)
+  t.not(ua.cookies(host).get('cognito_refresh'), oldJar.get('cognito_refresh'))
   const again = await ua.fetch(`${base}/refresh`, { method: 'POST', headers: { accept: 'application/json', origin: base } })
   t.equal(again.status, 200, 'the new refresh token works')
   t.equal(local.stats.refreshTokenGrants, 2)
@@ -139,7 +139,7 @@ t.test('POST /refresh with rotation stores the new refresh token, and the old on
   // Cognito refuses the rotated-away refresh token, and that app ends the replayed session.
   const other = await rig(t, { shared: local })
   const replay = new UserAgent()
-  for (const [name, cookie] of oldJar) replay.cookies(new URL(other.base).host).set(name, cookie)
+  replay.cookies(new URL(other.base).host).copyFrom(oldJar)
   const refused = await replay.fetch(`${other.base}/refresh`, { method: 'POST', headers: { accept: 'application/json', origin: other.base } })
   t.equal(refused.status, 401)
   t.equal(JSON.parse(refused.body).code, 'FST_COGNITO_REFRESH_REJECTED')
@@ -151,7 +151,7 @@ t.test('the guard refreshes an expired access token by itself, once, without a t
   const ua = new UserAgent()
   const before = JSON.parse((await login(ua, base, 'alice')).body)
   const grants = local.stats.refreshTokenGrants
-  await new Promise(resolve => setTimeout(resolve, 3500))
+  await sleep(3500)
   const res = await ua.fetch(`${base}/me`)
   t.equal(res.status, 200, 'no redirect to login')
   const after = JSON.parse(res.body)
@@ -165,7 +165,7 @@ t.test('logout revokes the refresh token at Cognito, clears every cookie, ends C
   const ua = new UserAgent()
   await login(ua, base, 'alice')
   const host = new URL(base).host
-  const session = new Map(ua.cookies(host))
+  const session = ua.cookies(host).clone()
   const hops = await ua.follow(`${base}/logout`)
   t.equal(hops[0]!.status, 302)
   t.ok(hops[0]!.location!.startsWith(`${local.domain}/logout?`), 'to Cognito\'s logout endpoint')
@@ -174,11 +174,11 @@ t.test('logout revokes the refresh token at Cognito, clears every cookie, ends C
   t.equal(logoutUrl.searchParams.get('logout_uri'), `${base}/postlogout`)
   t.equal(hops.at(-1)!.url, `${base}/postlogout`, 'Cognito sent the browser back to the sign-out URL')
   t.equal(local.stats.revocations, 1, 'the refresh token was revoked')
-  t.equal([...ua.cookies(host).keys()].filter(n => n.startsWith('cognito_')).length, 0, 'every cookie is cleared')
+  t.equal(ua.cookies(host).names().filter(n => n.startsWith('cognito_')).length, 0, 'every cookie is cleared')
 
   // The old cookies, replayed, no longer refresh: Cognito revoked the token.
   const replay = new UserAgent()
-  for (const [name, cookie] of session) replay.cookies(host).set(name, cookie)
+  replay.cookies(host).copyFrom(session)
   const refused = await replay.fetch(`${base}/refresh`, { method: 'POST', headers: { accept: 'application/json', origin: base } })
   t.equal(refused.status, 401)
   t.equal(JSON.parse(refused.body).code, 'FST_COGNITO_REFRESH_REJECTED')
@@ -193,7 +193,7 @@ t.test('without logout, Cognito\'s own session signs the user in again silently'
   const ua = new UserAgent()
   await login(ua, base, 'alice')
   const host = new URL(base).host
-  for (const name of [...ua.cookies(host).keys()]) ua.cookies(host).delete(name)
+  for (const name of ua.cookies(host).names()) ua.cookies(host).delete(name)
   const again = await login(ua, base, 'alice')
   t.equal(again.passwordAsked, false, 'no password form: this is why logout must visit Cognito')
   t.equal(again.finalUrl, `${base}/me`)

@@ -4,12 +4,11 @@ import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { request } from 'undici'
 import { LocalCognitoBrowser, type LocalCognito, type LocalCognitoOptions } from '../../lib/local/index.js'
 import { startLocalCognito } from '../../lib/local/index.js'
+import type { Teardown } from './teardown.js'
 
 export const PASSWORD = 'Passw0rd!'
 export const REDIRECT_URI = 'http://localhost:3000/postlogin'
 export const LOGOUT_URI = 'http://localhost:3000/postlogout'
-
-interface Teardown { teardown: (fn: () => unknown) => void }
 
 /** Starts a stand-in on 127.0.0.1, port 0, closed when the test ends. */
 export async function start (t: Teardown, options: LocalCognitoOptions = {}): Promise<LocalCognito> {

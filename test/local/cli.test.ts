@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import { DEFAULT_CLI_PORT, isEntryPoint, main, optionsFromEnv, type CliIo } from '../../lib/local/cli.js'
+import { sleep } from '../helpers/sleep.js'
 
 const cliPath = fileURLToPath(new URL('../../lib/local/cli.ts', import.meta.url))
 
@@ -95,7 +96,7 @@ t.test('the bin runs until SIGTERM', async (t) => {
   const { child, output, exit } = run({ HOST: '127.0.0.1', PORT: '0' })
   const started = Date.now()
   while (!output().includes('Press Ctrl+C to stop.') && Date.now() - started < 30_000) {
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await sleep(50)
   }
   const domain = /domain \(hosted UI\) {2}(\S+)/.exec(output())?.[1]
   t.match(domain, /^http:\/\/127\.0\.0\.1:\d+$/)

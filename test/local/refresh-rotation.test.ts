@@ -1,7 +1,6 @@
 import t from 'tap'
 import { claims, signInForTokens, start, token } from '../helpers/local-cognito.js'
-
-const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
+import { sleep } from '../helpers/sleep.js'
 
 t.test('with rotation a refresh answers a new refresh token and the old one is rejected (grace 0)', async (t) => {
   const local = await start(t, { refreshTokenRotation: true })

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { claims, signInForTokens, start, token } from '../helpers/local-cognito.js'
+import { sleep } from '../helpers/sleep.js'
 
 t.test('without rotation a refresh answers new access and ID tokens and no refresh token', async (t) => {
   const local = await start(t)
@@ -48,7 +49,7 @@ t.test('an unknown refresh token is invalid_grant with HTTP 400', async (t) => {
 t.test('a refresh token expires after refreshTokenTtl', async (t) => {
   const local = await start(t, { refreshTokenTtl: 1 })
   const tokens = await signInForTokens(local)
-  await new Promise((resolve) => setTimeout(resolve, 2100))
+  await sleep(2100)
   const answer = await token(local, local.clients.confidential, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })
   t.equal(answer.status, 400)
   t.equal(answer.body.error, 'invalid_grant')

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { request } from 'undici'
 import { claims, signInForTokens, start } from '../helpers/local-cognito.js'
+import { sleep } from '../helpers/sleep.js'
 
 async function userInfo (url: string, accessToken?: string): Promise<{ status: number, body: Record<string, unknown> }> {
   const headers: Record<string, string> = accessToken === undefined ? {} : { authorization: `Bearer ${accessToken}` }
@@ -49,6 +50,6 @@ t.test('/oauth2/userInfo refuses a missing, tampered or foreign token with 401',
 t.test('/oauth2/userInfo refuses an expired access token', async (t) => {
   const local = await start(t, { accessTokenTtl: 1 })
   const tokens = await signInForTokens(local)
-  await new Promise((resolve) => setTimeout(resolve, 2100))
+  await sleep(2100)
   t.equal((await userInfo(local.url, tokens.access_token)).status, 401)
 })

@@ -3,6 +3,8 @@ import t from 'tap'
 import { Agent, request, type Dispatcher } from 'undici'
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose'
 import { startFaultyIdp, type Behaviour, type Endpoint, type FaultyIdp } from '../helpers/faulty-idp.js'
+import { sleep } from '../helpers/sleep.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 const agent = new Agent()
 t.teardown(() => agent.destroy())
@@ -25,7 +27,7 @@ async function call (idp: FaultyIdp, endpoint: Endpoint, timeoutMs = 1000): Prom
   return { status: res.statusCode, headers: res.headers, text: await res.body.text() }
 }
 
-async function start (t: { teardown (fn: () => unknown): void }): Promise<FaultyIdp> {
+async function start (t: Teardown): Promise<FaultyIdp> {
   const idp = await startFaultyIdp()
   t.teardown(() => idp.close())
   return idp
@@ -153,7 +155,7 @@ t.test('hang: no answer ever arrives, and close() ends the hanging request', asy
     await t.rejects(call(idp, endpoint, 200), { code: 'UND_ERR_HEADERS_TIMEOUT' }, endpoint)))
   // A client without a timeout would wait forever; close() must free it so tests can exit.
   const pending = call(idp, 'token', 0)
-  for (let i = 0; i < 300 && idp.counts.token < 2; i++) await new Promise(resolve => setTimeout(resolve, 10))
+  for (let i = 0; i < 300 && idp.counts.token < 2; i++) await sleep(10)
   t.equal(idp.counts.token, 2, 'the request arrived')
   await idp.close()
   await t.rejects(pending, { code: 'UND_ERR_SOCKET' })

@@ -5,7 +5,10 @@
 import t from 'tap'
 import { createTestPool } from '../../lib/testing/index.js'
 import type { Behaviour } from '../helpers/faulty-idp.js'
-import { buildApp, clearedSessionCookies, cookieHeader, sleep, startLogin, startRig } from '../helpers/rig.js'
+import { buildApp, summaryRoutes } from '../helpers/app.js'
+import { clearedCookies, cookieHeader, SESSION_COOKIE } from '../helpers/cookies.js'
+import { startLogin, startRig } from '../helpers/rig.js'
+import { sleep } from '../helpers/sleep.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())
@@ -20,7 +23,7 @@ t.test('warm keys keep serving new tokens while the JWKS endpoint fails', async 
     t.test(behaviour, async (t) => {
       const rig = await startRig(t, pool)
       // maxAge 50 ms: every request after that finds the set stale and tries a background refresh.
-      const app = await buildApp(t, rig.options({ jwks: { maxAge: 50 } }))
+      const app = await buildApp(t, rig.options({ jwks: { maxAge: 50 } }), { routes: summaryRoutes })
       const warm = await app.inject({ url: '/me', headers: rig.pool.bearer(await rig.mintAccessToken(alice)) })
       t.equal(warm.statusCode, 200)
       const fetchesWhenWarm = rig.idp.counts.jwks
@@ -34,7 +37,7 @@ t.test('warm keys keep serving new tokens while the JWKS endpoint fails', async 
       const cookie = await app.inject({ url: '/me', headers: { cookie: cookieHeader(session) } })
       t.equal(cookie.statusCode, 200, 'a cookie session verifies with the cached keys')
       t.equal(cookie.json().hasIdToken, true, 'the ID token verifies too')
-      t.same(clearedSessionCookies(cookie), [])
+      t.same(clearedCookies(cookie, SESSION_COOKIE), [])
       t.ok(rig.idp.counts.jwks > fetchesWhenWarm, 'the stale set was refetched in the background (and that failed)')
     })
   }
@@ -51,7 +54,7 @@ t.test('a well-formed JWKS answer without a usable signing key does not replace 
   for (const [name, body] of Object.entries(USELESS_SETS)) {
     t.test(name, async (t) => {
       const rig = await startRig(t, pool)
-      const app = await buildApp(t, rig.options({ jwks: { maxAge: 50 } }))
+      const app = await buildApp(t, rig.options({ jwks: { maxAge: 50 } }), { routes: summaryRoutes })
       t.equal((await app.inject({ url: '/me', headers: rig.pool.bearer(await rig.mintAccessToken(alice)) })).statusCode, 200)
       const fetches = rig.idp.counts.jwks
       rig.idp.setJwksBody(body)
@@ -71,7 +74,7 @@ t.test('a cold verifier given a JWKS without a usable signing key answers 503, n
     t.test(name, async (t) => {
       const rig = await startRig(t, pool)
       rig.idp.setJwksBody(body)
-      const app = await buildApp(t, rig.options())
+      const app = await buildApp(t, rig.options(), { routes: summaryRoutes })
       const res = await app.inject({ url: '/me', headers: rig.pool.bearer(await rig.mintAccessToken(alice)) })
       t.equal(res.statusCode, 503)
       t.equal(res.json().code, 'FST_COGNITO_JWKS_UNAVAILABLE')
@@ -81,7 +84,7 @@ t.test('a cold verifier given a JWKS without a usable signing key answers 503, n
 
 t.test('a token signed by an unknown key while the JWKS is down is a 401, not a 5xx', async (t) => {
   const rig = await startRig(t)
-  const app = await buildApp(t, rig.options())
+  const app = await buildApp(t, rig.options(), { routes: summaryRoutes })
   t.equal((await app.inject({ url: '/me', headers: rig.pool.bearer(await rig.mintAccessToken(alice)) })).statusCode, 200)
   rig.idp.setJwks('down')
   await rig.pool.rotateKeys()
@@ -95,7 +98,7 @@ t.test('a cold verifier answers 503 FST_COGNITO_JWKS_UNAVAILABLE without hanging
     t.test(behaviour, async (t) => {
       const rig = await startRig(t, pool)
       rig.idp.setJwks(behaviour, { delayMs: JWKS_TIMEOUT * 3 })
-      const app = await buildApp(t, rig.options({ jwks: { timeout: JWKS_TIMEOUT } }))
+      const app = await buildApp(t, rig.options({ jwks: { timeout: JWKS_TIMEOUT } }), { routes: summaryRoutes })
       const started = Date.now()
       const bearer = await app.inject({ url: '/me', headers: rig.pool.bearer(await rig.mintAccessToken(alice)) })
       t.equal(bearer.statusCode, 503)
@@ -106,7 +109,7 @@ t.test('a cold verifier answers 503 FST_COGNITO_JWKS_UNAVAILABLE without hanging
       const session = app.cognito.sealSession({ ...await rig.mintTokens(alice), refreshToken: rig.newRefreshToken(alice) })
       const cookie = await app.inject({ url: '/me', headers: { cookie: cookieHeader(session), accept: 'text/html' } })
       t.equal(cookie.statusCode, 503, 'a browser navigation gets the 503 too, not a login redirect')
-      t.same(clearedSessionCookies(cookie), [])
+      t.same(clearedCookies(cookie, SESSION_COOKIE), [])
       t.equal(rig.idp.counts.token, 0, 'no refresh grant was attempted')
     })
   }
@@ -115,7 +118,7 @@ t.test('a cold verifier answers 503 FST_COGNITO_JWKS_UNAVAILABLE without hanging
 t.test('a cold verifier recovers once the JWKS endpoint answers again', async (t) => {
   const rig = await startRig(t, pool)
   rig.idp.setJwks('status500')
-  const app = await buildApp(t, rig.options())
+  const app = await buildApp(t, rig.options(), { routes: summaryRoutes })
   const token = await rig.mintAccessToken(alice)
   t.equal((await app.inject({ url: '/me', headers: rig.pool.bearer(token) })).statusCode, 503)
   rig.idp.setJwks('ok')
@@ -126,7 +129,7 @@ t.test('a cold verifier recovers once the JWKS endpoint answers again', async (t
 
 t.test('keys rotated at Cognito: the new kid verifies after one refetch, retired keys are refused', async (t) => {
   const rig = await startRig(t)
-  const app = await buildApp(t, rig.options())
+  const app = await buildApp(t, rig.options(), { routes: summaryRoutes })
   t.equal((await app.inject({ url: '/me', headers: rig.pool.bearer(await rig.mintAccessToken(alice)) })).statusCode, 200)
   const signedWithOldKey = await rig.mintAccessToken(alice)
 
@@ -145,7 +148,7 @@ t.test('keys rotated at Cognito: the new kid verifies after one refetch, retired
 t.test('a login whose tokens cannot be verified for want of keys answers 503 and sets no session', async (t) => {
   const rig = await startRig(t, pool)
   rig.idp.setJwks('hang')
-  const app = await buildApp(t, rig.options({ timeout: 5000, jwks: { timeout: JWKS_TIMEOUT } }))
+  const app = await buildApp(t, rig.options({ timeout: 5000, jwks: { timeout: JWKS_TIMEOUT } }), { routes: summaryRoutes })
   const login = await startLogin(app)
   const res = await app.inject({
     url: '/auth/callback',

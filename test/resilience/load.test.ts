@@ -7,7 +7,9 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import t from 'tap'
 import autocannon from 'autocannon'
-import { buildApp, cookieHeader, startRig } from '../helpers/rig.js'
+import { buildApp, summaryRoutes } from '../helpers/app.js'
+import { cookieHeader } from '../helpers/cookies.js'
+import { startRig } from '../helpers/rig.js'
 
 const DURATION_S = 6
 const SAMPLE_MS = 500
@@ -29,7 +31,7 @@ const median = (values: number[]): number => {
 
 t.test('under load, guarded cookie and bearer routes answer 2xx only and the heap stays flat', async (t) => {
   const rig = await startRig(t)
-  const app = await buildApp(t, rig.options({ timeout: 10_000, jwks: { timeout: 10_000 } }))
+  const app = await buildApp(t, rig.options({ timeout: 10_000, jwks: { timeout: 10_000 } }), { routes: summaryRoutes })
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
   const alice = { username: 'alice', groups: ['admin'] }
   const cookie = cookieHeader(app.cognito.sealSession({ ...await rig.mintTokens(alice), refreshToken: rig.newRefreshToken(alice) }))

@@ -6,7 +6,9 @@
 import t from 'tap'
 import { createTestPool } from '../../lib/testing/index.js'
 import type { Behaviour } from '../helpers/faulty-idp.js'
-import { buildApp, clearedSessionCookies, cookieHeader, setCookies, startLogin, startRig } from '../helpers/rig.js'
+import { buildApp, summaryRoutes } from '../helpers/app.js'
+import { clearedCookies, cookieHeader, parseSetCookies, SESSION_COOKIE } from '../helpers/cookies.js'
+import { startLogin, startRig } from '../helpers/rig.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())
@@ -15,11 +17,10 @@ t.teardown(() => pool.close())
 const TIMEOUT = 300
 const FAILURES: Behaviour[] = ['down', 'hang', 'slow', 'status500', 'html', 'garbage', 'json-without-tokens']
 const alice = { username: 'alice', groups: ['admin'] }
-const SESSION_COOKIE = /^cognito_(access|id|refresh)/
 
 t.test('the callback answers 502 FST_COGNITO_IDP_ERROR when the token endpoint fails, and keeps an existing session', async (t) => {
   const rig = await startRig(t, pool)
-  const app = await buildApp(t, rig.options({ timeout: TIMEOUT }))
+  const app = await buildApp(t, rig.options({ timeout: TIMEOUT }), { routes: summaryRoutes })
   const existing = app.cognito.sealSession({ ...await rig.mintTokens(alice), refreshToken: rig.newRefreshToken(alice) })
   for (const behaviour of FAILURES) {
     t.test(behaviour, async (t) => {
@@ -34,16 +35,16 @@ t.test('the callback answers 502 FST_COGNITO_IDP_ERROR when the token endpoint f
       t.equal(res.statusCode, 502)
       t.equal(res.json().code, 'FST_COGNITO_IDP_ERROR')
       t.ok(Date.now() - started < TIMEOUT * 10, 'answered well within 10x the timeout')
-      t.same(clearedSessionCookies(res), [], 'the existing session is not cleared')
-      t.same(setCookies(res).filter(c => SESSION_COOKIE.test(c.name)), [], 'no session cookie is written')
-      t.ok(setCookies(res).some(c => c.name.includes('_tx_') && c.cleared), 'the spent login transaction is cleared')
+      t.same(clearedCookies(res, SESSION_COOKIE), [], 'the existing session is not cleared')
+      t.same(parseSetCookies(res).filter(c => SESSION_COOKIE.test(c.name)), [], 'no session cookie is written')
+      t.ok(parseSetCookies(res).some(c => c.name.includes('_tx_') && c.cleared), 'the spent login transaction is cleared')
     })
   }
 })
 
 t.test('POST /refresh answers 502 when the token endpoint fails, and the still-good session keeps working', async (t) => {
   const rig = await startRig(t, pool)
-  const app = await buildApp(t, rig.options({ timeout: TIMEOUT }))
+  const app = await buildApp(t, rig.options({ timeout: TIMEOUT }), { routes: summaryRoutes })
   for (const behaviour of FAILURES) {
     t.test(behaviour, async (t) => {
       const cookie = cookieHeader(app.cognito.sealSession({ ...await rig.mintTokens(alice), refreshToken: rig.newRefreshToken(alice) }))
@@ -53,7 +54,7 @@ t.test('POST /refresh answers 502 when the token endpoint fails, and the still-g
       t.equal(res.statusCode, 502)
       t.equal(res.json().code, 'FST_COGNITO_IDP_ERROR')
       t.ok(Date.now() - started < TIMEOUT * 10, 'answered well within 10x the timeout')
-      t.same(clearedSessionCookies(res), [], 'no session cookie is cleared')
+      t.same(clearedCookies(res, SESSION_COOKIE), [], 'no session cookie is cleared')
       const after = await app.inject({ url: '/me', headers: { cookie } })
       t.equal(after.statusCode, 200, 'the session still opens the guarded route')
     })
@@ -63,7 +64,7 @@ t.test('POST /refresh answers 502 when the token endpoint fails, and the still-g
 t.test('a guard whose access token expired answers 502 while the token endpoint fails, then renews once it is back', async (t) => {
   const rig = await startRig(t, pool)
   // The renewal must succeed on a loaded machine: the rig's 1 s timeout, not the short one.
-  const app = await buildApp(t, rig.options())
+  const app = await buildApp(t, rig.options(), { routes: summaryRoutes })
   for (const behaviour of FAILURES) {
     t.test(behaviour, async (t) => {
       const expired = await rig.mintTokens({ ...alice, expiresIn: -60 })
@@ -72,41 +73,41 @@ t.test('a guard whose access token expired answers 502 while the token endpoint 
       const failed = await app.inject({ url: '/me', headers: { cookie } })
       t.equal(failed.statusCode, 502)
       t.equal(failed.json().code, 'FST_COGNITO_IDP_ERROR')
-      t.same(clearedSessionCookies(failed), [])
+      t.same(clearedCookies(failed, SESSION_COOKIE), [])
 
       rig.idp.setToken('ok')
       const renewed = await app.inject({ url: '/me', headers: { cookie } })
       t.equal(renewed.statusCode, 200, 'the same refresh token renews the session once Cognito answers')
-      t.ok(setCookies(renewed).some(c => c.name === 'cognito_access' && !c.cleared), 'a new access token cookie is set')
+      t.ok(parseSetCookies(renewed).some(c => c.name === 'cognito_access' && !c.cleared), 'a new access token cookie is set')
     })
   }
 })
 
 t.test('Cognito refusing the client (not the token) is a 502 that keeps the session', async (t) => {
   const rig = await startRig(t, pool)
-  const app = await buildApp(t, rig.options())
+  const app = await buildApp(t, rig.options(), { routes: summaryRoutes })
   rig.idp.onToken(() => ({ status: 401, json: { error: 'invalid_client' } }))
   const cookie = cookieHeader(app.cognito.sealSession({ ...await rig.mintTokens(alice), refreshToken: rig.newRefreshToken(alice) }))
   const res = await app.inject({ method: 'POST', url: '/refresh', headers: { cookie } })
   t.equal(res.statusCode, 502)
   t.equal(res.json().code, 'FST_COGNITO_IDP_ERROR')
-  t.same(clearedSessionCookies(res), [])
+  t.same(clearedCookies(res, SESSION_COOKIE), [])
 })
 
 t.test('a refresh token Cognito refuses (invalid_grant) ends the session: the one failure that clears cookies', async (t) => {
   const rig = await startRig(t, pool)
-  const app = await buildApp(t, rig.options())
+  const app = await buildApp(t, rig.options(), { routes: summaryRoutes })
   rig.idp.setToken('invalid-grant')
   const cookie = cookieHeader(app.cognito.sealSession({ ...await rig.mintTokens(alice), refreshToken: rig.newRefreshToken(alice) }))
   const res = await app.inject({ method: 'POST', url: '/refresh', headers: { cookie } })
   t.equal(res.statusCode, 401)
   t.equal(res.json().code, 'FST_COGNITO_REFRESH_REJECTED')
-  t.same(clearedSessionCookies(res).sort(), ['cognito_access', 'cognito_id', 'cognito_refresh'])
+  t.same(clearedCookies(res, SESSION_COOKIE).sort(), ['cognito_access', 'cognito_id', 'cognito_refresh'])
 })
 
 t.test('logout clears the cookies and redirects to Cognito even when revoke fails', async (t) => {
   const rig = await startRig(t, pool)
-  const app = await buildApp(t, rig.options({ timeout: TIMEOUT }))
+  const app = await buildApp(t, rig.options({ timeout: TIMEOUT }), { routes: summaryRoutes })
   for (const behaviour of [...FAILURES, 'invalid-grant'] as Behaviour[]) {
     t.test(behaviour, async (t) => {
       rig.idp.setRevoke(behaviour, { delayMs: TIMEOUT * 3 })
@@ -117,7 +118,7 @@ t.test('logout clears the cookies and redirects to Cognito even when revoke fail
       t.equal(res.statusCode, 302)
       t.equal(res.headers.location, app.cognito.logoutUrl)
       t.ok(Date.now() - started < TIMEOUT * 10, 'answered well within 10x the timeout')
-      t.same(clearedSessionCookies(res).sort(), ['cognito_access', 'cognito_id', 'cognito_refresh'])
+      t.same(clearedCookies(res, SESSION_COOKIE).sort(), ['cognito_access', 'cognito_id', 'cognito_refresh'])
       t.equal(rig.idp.counts.revoke - before, 1, 'revoke was attempted once')
     })
   }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { startLocalCognito } from '../../lib/local/index.js'
 import type { FastifyCognitoOptions } from '../../lib/index.js'
 import { login, UserAgent } from '../helpers/user-agent.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 const CHILD = fileURLToPath(new URL('../helpers/app-process.ts', import.meta.url))
 
@@ -22,7 +23,7 @@ function next<T> (child: ChildProcess): Promise<T> {
 }
 
 /** Forks an app process with this test process's loaders (TypeScript), and waits for its port. */
-async function spawnApp (t: { teardown (fn: () => unknown): void }): Promise<{ child: ChildProcess, port: number }> {
+async function spawnApp (t: Teardown): Promise<{ child: ChildProcess, port: number }> {
   const child = fork(CHILD, { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   t.teardown(() => { if (child.connected) child.disconnect() })
   const { port } = await next<{ port: number }>(child)
@@ -64,7 +65,7 @@ t.test('a session started in one app process is served, refreshed and ended by a
   // The same browser, balanced to B: copy the session cookies to B's host (one origin in production).
   const hostA = new URL(procs[0]!.base).host
   const hostB = new URL(procs[1]!.base).host
-  const copyToB = (): void => { for (const [name, cookie] of ua.cookies(hostA)) ua.cookies(hostB).set(name, cookie) }
+  const copyToB = (): void => { ua.cookies(hostB).copyFrom(ua.cookies(hostA)) }
   copyToB()
   const onB = JSON.parse((await ua.fetch(`${procs[1]!.base}/me`, { headers: { accept: 'application/json' } })).body)
   t.equal(onB.username, 'alice', 'B accepts the session A sealed')
@@ -73,7 +74,7 @@ t.test('a session started in one app process is served, refreshed and ended by a
   const refreshed = await ua.fetch(`${procs[1]!.base}/refresh`, { method: 'POST', headers: { accept: 'application/json', origin: publicBase } })
   t.equal(refreshed.status, 200, 'B refreshes the session A started')
   t.equal(local.stats.refreshTokenGrants, 1)
-  for (const [name, cookie] of ua.cookies(hostB)) ua.cookies(hostA).set(name, cookie)
+  ua.cookies(hostA).copyFrom(ua.cookies(hostB))
   const backOnA = JSON.parse((await ua.fetch(`${procs[0]!.base}/me`, { headers: { accept: 'application/json' } })).body)
   t.not(backOnA.jti, onA.jti, 'A serves the access token B renewed')
 

@@ -12,7 +12,10 @@ import { Refresher } from '../../lib/refresher.js'
 import { TokenClient } from '../../lib/token-client.js'
 import { Verifier } from '../../lib/verifier.js'
 import { createTestPool } from '../../lib/testing/index.js'
-import { buildApp, sleep, startRig, type Rig } from '../helpers/rig.js'
+import { buildApp, summaryRoutes } from '../helpers/app.js'
+import { cookieHeader } from '../helpers/cookies.js'
+import { type Rig, startRig } from '../helpers/rig.js'
+import { sleep } from '../helpers/sleep.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())
@@ -43,7 +46,7 @@ async function flood (app: FastifyInstance, count: number, concurrency: number, 
 
 t.test('an unknown-kid flood of 10,000 requests makes at most one JWKS fetch per cooldown window', async (t) => {
   const rig = await startRig(t, pool)
-  const app = await buildApp(t, rig.options({ jwks: { cooldown: 60_000, warmup: false } }))
+  const app = await buildApp(t, rig.options({ jwks: { cooldown: 60_000, warmup: false } }), { routes: summaryRoutes })
   const valid = rig.pool.bearer(await rig.mintAccessToken(alice))
   t.equal((await app.inject({ url: '/me', headers: valid })).statusCode, 200)
   t.equal(rig.idp.counts.jwks, 1, 'the first request fetched the keys')
@@ -57,7 +60,7 @@ t.test('an unknown-kid flood of 10,000 requests makes at most one JWKS fetch per
 t.test('after the cooldown an unknown kid refetches, at most once per cooldown window', async (t) => {
   const rig = await startRig(t, pool)
   const cooldown = 500
-  const app = await buildApp(t, rig.options({ jwks: { cooldown, warmup: false } }))
+  const app = await buildApp(t, rig.options({ jwks: { cooldown, warmup: false } }), { routes: summaryRoutes })
   t.equal((await app.inject({ url: '/me', headers: rig.pool.bearer(await rig.mintAccessToken(alice)) })).statusCode, 200)
   await sleep(cooldown + 50)
   const started = Date.now()
@@ -73,7 +76,7 @@ t.test('after the cooldown an unknown kid refetches, at most once per cooldown w
 t.test('a flood against a cold cache and a hanging JWKS shares fetches and answers 503', async (t) => {
   const rig = await startRig(t, pool)
   rig.idp.setJwks('hang')
-  const app = await buildApp(t, rig.options({ jwks: { timeout: 300, warmup: false } }))
+  const app = await buildApp(t, rig.options({ jwks: { timeout: 300, warmup: false } }), { routes: summaryRoutes })
   const token = rig.pool.bearer(await rig.mintAccessToken(alice))
   const started = Date.now()
   const statuses = await flood(app, 1000, 1000, () => token)
@@ -96,7 +99,7 @@ t.test('5,000 distinct valid tokens leave tokenCacheSize tokens in the verified-
   t.equal(verifier.cacheSize, size)
 
   // Through the plugin: once the keys are gone, exactly the last tokenCacheSize tokens still answer from the cache.
-  const app = await buildApp(t, rig.options({ tokenCacheSize: size }))
+  const app = await buildApp(t, rig.options({ tokenCacheSize: size }), { routes: summaryRoutes })
   const statuses = await flood(app, tokens.length, 20, i => rig.pool.bearer(tokens[i] as string))
   t.same([...statuses], [[200, 5000]])
   await rig.pool.rotateKeys()
@@ -138,13 +141,13 @@ t.test('answers are buffered up to a bound: an oversized JWKS is a 503, an overs
   const rig = await startRig(t, pool)
   const padding = 'x'.repeat(600 * 1024)
   rig.idp.setJwksBody({ keys: [], padding })
-  const app = await buildApp(t, rig.options({ jwks: { warmup: false } }))
+  const app = await buildApp(t, rig.options({ jwks: { warmup: false } }), { routes: summaryRoutes })
   const jwks = await app.inject({ url: '/me', headers: rig.pool.bearer(await rig.mintAccessToken(alice)) })
   t.equal(jwks.statusCode, 503)
   t.match(jwks.json().message, /too large/)
 
   rig.idp.onToken(() => ({ json: { access_token: 'a', padding } }))
-  const cookie = Object.entries(app.cognito.sealSession({ accessToken: 'expired', refreshToken: rig.newRefreshToken(alice) })).map(([k, v]) => `${k}=${v}`).join('; ')
+  const cookie = cookieHeader(app.cognito.sealSession({ accessToken: 'expired', refreshToken: rig.newRefreshToken(alice) }))
   const refresh = await app.inject({ method: 'POST', url: '/refresh', headers: { cookie } })
   t.equal(refresh.statusCode, 502)
   t.match(refresh.json().message, /too large/)
@@ -152,7 +155,7 @@ t.test('answers are buffered up to a bound: an oversized JWKS is a 503, an overs
 
 t.test('a bearer token far beyond Cognito\'s sizes is refused without parsing', async (t) => {
   const rig = await startRig(t, pool)
-  const app = await buildApp(t, rig.options())
+  const app = await buildApp(t, rig.options(), { routes: summaryRoutes })
   const res = await app.inject({ url: '/me', headers: rig.pool.bearer('a'.repeat(20_000)) })
   t.equal(res.statusCode, 401)
   t.equal(res.json().code, 'FST_COGNITO_INVALID_TOKEN')

@@ -9,7 +9,7 @@ import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import fastifyCognito from '../../lib/index.js'
 import { createTestPool } from '../../lib/testing/index.js'
-import { CookieJar } from '../helpers/cookie-jar.js'
+import { CookieJar } from '../helpers/cookies.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())

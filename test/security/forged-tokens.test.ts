@@ -12,6 +12,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { SignJWT } from 'jose'
 import fastifyCognito from '../../lib/index.js'
 import { createTestPool } from '../../lib/testing/index.js'
+import { cookieHeader } from '../helpers/cookies.js'
 import { startFaultyIdp } from '../helpers/faulty-idp.js'
 import {
   b64url, claimsOf, flipSignature, headerOf, hmacWithPublicKey, makeSigner, sign, signRaw, truncateSignature, unsigned, withClaims
@@ -170,8 +171,6 @@ async function buildApp (target: Target, cold: boolean): Promise<FastifyInstance
   await app.ready()
   return app
 }
-
-const cookieHeader = (cookies: Record<string, string>): string => Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; ')
 
 type Transport = 'bearer' | 'cookie'
 

@@ -7,7 +7,9 @@
 import t from 'tap'
 import fc from 'fast-check'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
-import { buildApp, startLogin, startRig } from '../helpers/rig.js'
+import { buildApp, summaryRoutes } from '../helpers/app.js'
+import { startLogin, startRig } from '../helpers/rig.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 const alice = { username: 'alice', groups: ['admin'] }
 const RUNS = { callback: 2500, login: 1000, returnTo: 300, cookie: 3500, authorization: 3000 }
@@ -47,10 +49,10 @@ interface Fixture {
   codeFor (user: typeof alice, nonce: string): string
 }
 
-async function setUp (t: { teardown (fn: () => unknown): void }): Promise<Fixture> {
+async function setUp (t: Teardown): Promise<Fixture> {
   const rig = await startRig(t)
   // Generous timeouts: a fuzz case that reaches Cognito must not fail because the machine is busy.
-  const app = await buildApp(t, rig.options({ timeout: 10_000, jwks: { timeout: 10_000 } }))
+  const app = await buildApp(t, rig.options({ timeout: 10_000, jwks: { timeout: 10_000 } }), { routes: summaryRoutes })
   const valid = await rig.mintTokens(alice)
   const expired = await rig.mintTokens({ ...alice, expiresIn: -60 })
   // An ID token with large custom claims is stored in chunks: cognito_id, cognito_id.1, ...
