@@ -9,9 +9,8 @@
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
+import { appUris, listening, localPluginOptions } from '../helpers/local-app.js'
 import { sleep } from '../helpers/sleep.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -35,32 +34,19 @@ t.test('the example app in a real browser, against the local Cognito stand-in', 
   /** Every line the apps logged, checked at the end for secrets. */
   const logLines: string[] = []
 
-  /** The app listens before it exists: its callback URL, registered with the stand-in, holds the port. */
-  async function listening (): Promise<{ server: Server, appUrl: string }> {
-    const server = createServer()
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-    // Browsed as localhost, the host of the registered callback URL, as a person would.
-    return { server, appUrl: `http://localhost:${(server.address() as AddressInfo).port}` }
-  }
-
   /** A stand-in and the example app signing in with it. */
   async function startExample ({ userPoolId, accessTokenTtl, leeway, named }: { userPoolId: string, accessTokenTtl?: number, leeway?: number, named: boolean }) {
-    const { server, appUrl } = await listening()
+    // The app listens before it exists: its callback URL, registered with the stand-in, holds the port.
+    // It is browsed as localhost, the host of the registered callback URL, as a person would.
+    const { server, base: appUrl } = await listening()
     const local = await startLocalCognito({
       userPoolId,
       ...(accessTokenTtl === undefined ? {} : { accessTokenTtl }),
-      redirectUris: [`${appUrl}/postlogin`],
-      logoutUris: [`${appUrl}/postlogout`]
+      ...appUris(appUrl)
     })
     t.teardown(() => local.close())
     const cognito = {
-      userPoolId: local.userPoolId,
-      issuer: local.issuer,
-      domain: local.domain,
-      ...local.clients.confidential,
-      redirectUri: `${appUrl}/postlogin`,
-      logoutUri: `${appUrl}/postlogout`,
-      secret: 'e2e-browser-test-secret-0123456789abcdef',
+      ...localPluginOptions(local, appUrl, 'e2e-browser-test-secret-0123456789abcdef'),
       ...(leeway === undefined ? {} : { leeway })
     }
     const app = await buildApp({ plugin: fastifyCognito, cognito, server, local: named ? local : null, logger: { level: 'info', stream: { write: (line: string) => { logLines.push(line) } } } })

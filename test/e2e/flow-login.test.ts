@@ -4,8 +4,6 @@
  * and without rotation, the guard's own refresh, and logout with the revocation seen by the server.
  */
 import t from 'tap'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import fastifyCognito from '../../lib/index.js'
@@ -14,35 +12,17 @@ import { startLocalCognito } from '../../lib/local/index.js'
 import type { LocalCognito, LocalCognitoOptions } from '../../lib/local/index.js'
 import { login, UserAgent } from '../helpers/user-agent.js'
 import { sleep } from '../helpers/sleep.js'
+import { appUris, listening, localPluginOptions, onServer } from '../helpers/local-app.js'
 import type { Teardown } from '../helpers/teardown.js'
 
 interface Rig { app: FastifyInstance, local: LocalCognito, base: string }
 
 /** An app listening on an ephemeral port, registered at a stand-in that knows that port's callback URL. */
 async function rig (t: Teardown, { client = 'confidential', local: localOptions = {}, plugin = {}, shared }: { client?: 'confidential' | 'public', local?: LocalCognitoOptions, plugin?: Partial<FastifyCognitoOptions>, shared?: LocalCognito } = {}): Promise<Rig> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const base = `http://localhost:${(server.address() as AddressInfo).port}`
-  const local = shared ?? await startLocalCognito({ redirectUris: [`${base}/postlogin`], logoutUris: [`${base}/postlogout`], ...localOptions })
-  const app = Fastify({
-    serverFactory: handler => {
-      server.on('request', handler)
-      return server
-    }
-  })
-  const credentials = client === 'confidential'
-    ? { clientId: local.clients.confidential.clientId, clientSecret: local.clients.confidential.clientSecret }
-    : { clientId: local.clients.public.clientId }
-  await app.register(fastifyCognito, {
-    userPoolId: local.userPoolId,
-    issuer: local.issuer,
-    domain: local.domain,
-    redirectUri: `${base}/postlogin`,
-    logoutUri: `${base}/postlogout`,
-    secret: 'a-test-secret-of-at-least-32-characters',
-    ...credentials,
-    ...plugin
-  })
+  const { server, base } = await listening()
+  const local = shared ?? await startLocalCognito({ ...appUris(base), ...localOptions })
+  const app = Fastify(onServer(server))
+  await app.register(fastifyCognito, { ...localPluginOptions(local, base, 'a-test-secret-of-at-least-32-characters', client), ...plugin })
   app.get('/me', { preHandler: app.cognito.authenticate }, async request => ({
     username: request.cognito?.username,
     groups: request.cognito?.groups,

@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { startLocalCognito } from '../../lib/local/index.js'
 import type { FastifyCognitoOptions } from '../../lib/index.js'
+import { appUris, localPluginOptions } from '../helpers/local-app.js'
 import { login, UserAgent } from '../helpers/user-agent.js'
 import type { Teardown } from '../helpers/teardown.js'
 
@@ -41,17 +42,9 @@ t.test('a session started in one app process is served, refreshed and ended by a
   const b = await spawnApp(t)
   // Both processes serve one public origin (the balancer's); the test reaches each by its own port.
   const publicBase = `http://localhost:${a.port}`
-  const local = await startLocalCognito({ redirectUris: [`${publicBase}/postlogin`], logoutUris: [`${publicBase}/postlogout`] })
+  const local = await startLocalCognito(appUris(publicBase))
   t.teardown(() => local.close())
-  const options: FastifyCognitoOptions = {
-    userPoolId: local.userPoolId,
-    issuer: local.issuer,
-    domain: local.domain,
-    ...local.clients.confidential,
-    redirectUri: `${publicBase}/postlogin`,
-    logoutUri: `${publicBase}/postlogout`,
-    secret: 'the-one-secret-the-two-processes-share'
-  }
+  const options = localPluginOptions(local, publicBase, 'the-one-secret-the-two-processes-share')
   await configure(a, options)
   await configure(b, options)
   const procs: AppProcess[] = [{ child: a.child, base: publicBase }, { child: b.child, base: `http://localhost:${b.port}` }]
