@@ -129,11 +129,25 @@ export async function startRig (t: Teardown, shared?: TestPool): Promise<Rig> {
   return rig
 }
 
+export interface Login { cookie: string, state: string, nonce: string }
+
 /** Starts a login on `app`: the transaction cookie and the state and nonce sent to the hosted UI. */
-export async function startLogin (app: FastifyInstance): Promise<{ cookie: string, state: string, nonce: string }> {
+export async function startLogin (app: FastifyInstance): Promise<Login> {
   const res = await app.inject({ url: '/login' })
   const location = new URL(String(res.headers.location))
   const tx = parseSetCookies(res).find(c => c.name.includes('_tx_'))
   if (tx === undefined) throw new Error('the login set no transaction cookie')
   return { cookie: `${tx.name}=${tx.value}`, state: String(location.searchParams.get('state')), nonce: String(location.searchParams.get('nonce')) }
+}
+
+/**
+ * The hosted UI's redirect back to the app for `login`, with a code the rig exchanges for `user`'s
+ * tokens (for `app.inject`); `cookie` adds cookies the browser holds besides the transaction cookie.
+ */
+export function callbackRequest (rig: Rig, login: Login, user: RigUser, cookie?: string): { url: string, query: Record<string, string>, headers: { cookie: string } } {
+  return {
+    url: '/auth/callback',
+    query: { state: login.state, code: rig.codeFor(user, login.nonce) },
+    headers: { cookie: cookie === undefined ? login.cookie : `${login.cookie}; ${cookie}` }
+  }
 }

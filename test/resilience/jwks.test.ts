@@ -7,7 +7,7 @@ import { createTestPool } from '../../lib/testing/index.js'
 import type { Behaviour } from '../helpers/faulty-idp.js'
 import { buildApp, summaryRoutes } from '../helpers/app.js'
 import { clearedCookies, cookieHeader, SESSION_COOKIE } from '../helpers/cookies.js'
-import { startLogin, startRig } from '../helpers/rig.js'
+import { callbackRequest, startLogin, startRig } from '../helpers/rig.js'
 import { sleep } from '../helpers/sleep.js'
 
 const pool = await createTestPool()
@@ -150,11 +150,7 @@ t.test('a login whose tokens cannot be verified for want of keys answers 503 and
   rig.idp.setJwks('hang')
   const app = await buildApp(t, rig.options({ timeout: 5000, jwks: { timeout: JWKS_TIMEOUT } }), { routes: summaryRoutes })
   const login = await startLogin(app)
-  const res = await app.inject({
-    url: '/auth/callback',
-    query: { state: login.state, code: rig.codeFor(alice, login.nonce) },
-    headers: { cookie: login.cookie }
-  })
+  const res = await app.inject(callbackRequest(rig, login, alice))
   t.equal(res.statusCode, 503)
   t.equal(res.json().code, 'FST_COGNITO_JWKS_UNAVAILABLE')
   const set = String(res.headers['set-cookie'] ?? '')

@@ -6,7 +6,7 @@ import t from 'tap'
 import { createTestPool } from '../../lib/testing/index.js'
 import { buildApp, summaryRoutes } from '../helpers/app.js'
 import { cookieHeader, CookieJar, parseSetCookies } from '../helpers/cookies.js'
-import { startLogin, startRig } from '../helpers/rig.js'
+import { callbackRequest, startLogin, startRig } from '../helpers/rig.js'
 import { sleep } from '../helpers/sleep.js'
 
 const pool = await createTestPool()
@@ -75,11 +75,7 @@ t.test('two instances sharing only the secret: login, session and refresh work a
 
   // The login starts on A and comes back on B.
   const login = await startLogin(a)
-  const callback = await b.inject({
-    url: '/auth/callback',
-    query: { state: login.state, code: rig.codeFor(alice, login.nonce) },
-    headers: { cookie: login.cookie }
-  })
+  const callback = await b.inject(callbackRequest(rig, login, alice))
   t.equal(callback.statusCode, 302, 'B completes a login A started')
   const jar = new CookieJar().store(callback)
   t.same(jar.names().sort(), ['cognito_access', 'cognito_id', 'cognito_refresh'])

@@ -8,7 +8,7 @@ import { createTestPool } from '../../lib/testing/index.js'
 import type { Behaviour } from '../helpers/faulty-idp.js'
 import { buildApp, summaryRoutes } from '../helpers/app.js'
 import { clearedCookies, cookieHeader, parseSetCookies, SESSION_COOKIE } from '../helpers/cookies.js'
-import { startLogin, startRig } from '../helpers/rig.js'
+import { callbackRequest, startLogin, startRig } from '../helpers/rig.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())
@@ -27,11 +27,7 @@ t.test('the callback answers 502 FST_COGNITO_IDP_ERROR when the token endpoint f
       rig.idp.setToken(behaviour, { delayMs: TIMEOUT * 3 })
       const login = await startLogin(app)
       const started = Date.now()
-      const res = await app.inject({
-        url: '/auth/callback',
-        query: { state: login.state, code: rig.codeFor(alice, login.nonce) },
-        headers: { cookie: `${login.cookie}; ${cookieHeader(existing)}` }
-      })
+      const res = await app.inject(callbackRequest(rig, login, alice, cookieHeader(existing)))
       t.equal(res.statusCode, 502)
       t.equal(res.json().code, 'FST_COGNITO_IDP_ERROR')
       t.ok(Date.now() - started < TIMEOUT * 10, 'answered well within 10x the timeout')
