@@ -1,6 +1,6 @@
 /**
  * A test rig for resilience tests: a test pool's keys and Cognito-shaped tokens, served through the
- * faulty IdP (JWKS, token and revoke endpoints whose behaviour tests switch), and apps wired to it.
+ * faulty IdP (JWKS, token and revoke endpoints whose behaviour tests switch); apps get `rig.options()`.
  *
  * The token endpoint answers like Cognito: `authorization_code` for codes made by {@link Rig.codeFor},
  * `refresh_token` for refresh tokens made by {@link Rig.newRefreshToken} (or issued by a grant);
