@@ -4,7 +4,7 @@
  * this package's files. So the public entry points (`startLocalCognito`, the command) load it through
  * {@link loadServer}, which first checks for oidc-provider and says what to install when it is missing.
  */
-import { importOptionalPeer, type OptionalPeer } from '../optional-peer.js'
+import { importOptionalPeer, type OptionalPeer } from '../util/optional-peer.js'
 
 /** The optional peer dependency the stand-in is built on. */
 export const OIDC_PROVIDER: OptionalPeer = { name: 'oidc-provider', range: '9', dev: true }

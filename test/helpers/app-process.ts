@@ -4,28 +4,22 @@
  * { port }; the parent answers { options }; it registers the plugin and sends { ready: true }. It exits
  * when the parent disconnects.
  */
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import fastifyCognito from '../../lib/index.js'
 import type { FastifyCognitoOptions } from '../../lib/index.js'
+import { listening, onServer } from './local-app.js'
 
 const send = (message: unknown): void => { process.send?.(message) }
-const server = createServer()
-server.listen(0, '127.0.0.1', () => send({ port: (server.address() as AddressInfo).port }))
+const { server, port } = await listening()
 
 process.once('message', async (message: { options: FastifyCognitoOptions }) => {
-  const app = Fastify({
-    serverFactory: handler => {
-      server.on('request', handler)
-      return server
-    }
-  })
+  const app = Fastify(onServer(server))
   await app.register(fastifyCognito, message.options)
   app.get('/me', { preHandler: app.cognito.authenticate }, async request => ({ username: request.cognito?.username, jti: request.cognito?.accessToken.jti, pid: process.pid }))
   await app.ready()
   send({ ready: true })
 })
+send({ port })
 
 process.once('disconnect', () => {
   server.closeAllConnections()

@@ -1,20 +1,19 @@
 /**
  * A test rig for resilience tests: a test pool's keys and Cognito-shaped tokens, served through the
- * faulty IdP (JWKS, token and revoke endpoints whose behaviour tests switch), and apps wired to it.
+ * faulty IdP (JWKS, token and revoke endpoints whose behaviour tests switch); apps get `rig.options()`.
  *
  * The token endpoint answers like Cognito: `authorization_code` for codes made by {@link Rig.codeFor},
  * `refresh_token` for refresh tokens made by {@link Rig.newRefreshToken} (or issued by a grant);
  * with `rotation` on, each refresh returns a new refresh token and the old one is refused afterwards.
  */
 import { randomBytes } from 'node:crypto'
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Agent } from 'undici'
-import fastifyCognito from '../../lib/index.js'
 import type { FastifyCognitoOptions } from '../../lib/types.js'
 import { createTestPool, type TestPool, type TestUser } from '../../lib/testing/index.js'
+import { parseSetCookies } from './cookies.js'
 import { startFaultyIdp, type FaultyIdp } from './faulty-idp.js'
-
-interface Teardown { teardown (fn: () => unknown): void }
+import type { Teardown } from './teardown.js'
 
 export interface RigUser { username: string, groups?: string[] }
 
@@ -130,66 +129,25 @@ export async function startRig (t: Teardown, shared?: TestPool): Promise<Rig> {
   return rig
 }
 
-/** An app with the plugin and three routes: /public (unguarded), /me (authenticated), /admin (group admin). */
-export async function buildApp (t: Teardown, options: FastifyCognitoOptions, before?: (app: FastifyInstance) => void): Promise<FastifyInstance> {
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(fastifyCognito, options)
-  app.get('/public', async () => ({ public: true }))
-  app.get('/me', { preHandler: app.cognito.authenticate }, async request => ({
-    username: request.cognito?.username,
-    source: request.cognito?.source,
-    hasIdToken: request.cognito?.idToken !== null
-  }))
-  app.get('/admin', { preHandler: app.cognito.requireGroups(['admin']) }, async () => ({ admin: true }))
-  before?.(app)
-  await app.ready()
-  return app
-}
-
-/** A Cookie header from a name -> value map. */
-export function cookieHeader (cookies: Record<string, string>): string {
-  return Object.entries(cookies).map(([name, value]) => `${name}=${value}`).join('; ')
-}
-
-export interface SetCookie { name: string, value: string, cleared: boolean }
-
-/** The Set-Cookie headers of a response, parsed; `cleared` when the cookie is deleted (empty value or Max-Age=0). */
-export function setCookies (res: LightMyRequestResponse): SetCookie[] {
-  const raw = res.headers['set-cookie']
-  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]
-  return list.map((line) => {
-    const [pair = '', ...attributes] = line.split(';').map(s => s.trim())
-    const eq = pair.indexOf('=')
-    const name = pair.slice(0, eq)
-    const value = pair.slice(eq + 1)
-    const cleared = value === '' || attributes.some(a => /^max-age=0$/i.test(a) || /^expires=thu, 01 jan 1970/i.test(a))
-    return { name, value, cleared }
-  })
-}
-
-/** The session cookies (access, ID, refresh and their chunks) a response clears. */
-export function clearedSessionCookies (res: LightMyRequestResponse): string[] {
-  return setCookies(res).filter(c => c.cleared && /^(__Host-)?cognito_(access|id|refresh)/.test(c.name)).map(c => c.name)
-}
-
-/** Applies a response's Set-Cookie headers to a cookie jar (name -> value). */
-export function applySetCookies (jar: Record<string, string>, res: LightMyRequestResponse): Record<string, string> {
-  const next = { ...jar }
-  for (const c of setCookies(res)) {
-    if (c.cleared) delete next[c.name]
-    else next[c.name] = c.value
-  }
-  return next
-}
+export interface Login { cookie: string, state: string, nonce: string }
 
 /** Starts a login on `app`: the transaction cookie and the state and nonce sent to the hosted UI. */
-export async function startLogin (app: FastifyInstance): Promise<{ cookie: string, state: string, nonce: string }> {
+export async function startLogin (app: FastifyInstance): Promise<Login> {
   const res = await app.inject({ url: '/login' })
   const location = new URL(String(res.headers.location))
-  const tx = setCookies(res).find(c => c.name.includes('_tx_'))
+  const tx = parseSetCookies(res).find(c => c.name.includes('_tx_'))
   if (tx === undefined) throw new Error('the login set no transaction cookie')
   return { cookie: `${tx.name}=${tx.value}`, state: String(location.searchParams.get('state')), nonce: String(location.searchParams.get('nonce')) }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+/**
+ * The hosted UI's redirect back to the app for `login`, with a code the rig exchanges for `user`'s
+ * tokens (for `app.inject`); `cookie` adds cookies the browser holds besides the transaction cookie.
+ */
+export function callbackRequest (rig: Rig, login: Login, user: RigUser, cookie?: string): { url: string, query: Record<string, string>, headers: { cookie: string } } {
+  return {
+    url: '/auth/callback',
+    query: { state: login.state, code: rig.codeFor(user, login.nonce) },
+    headers: { cookie: cookie === undefined ? login.cookie : `${login.cookie}; ${cookie}` }
+  }
+}

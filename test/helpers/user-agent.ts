@@ -1,10 +1,11 @@
 /**
- * A small browser stand-in for flow tests: real HTTP with undici, a cookie jar per host (Set-Cookie
+ * A small browser stand-in for flow tests: real HTTP with undici, a {@link CookieJar} per host (Set-Cookie
  * parsed by undici, Path and Max-Age honoured), manual redirects, and every Set-Cookie header kept
  * so tests can check sizes and attributes.
  */
 import { request, getSetCookies, Headers } from 'undici'
 import type { Cookie } from 'undici'
+import { CookieJar } from './cookies.js'
 
 export interface Response {
   status: number
@@ -15,11 +16,9 @@ export interface Response {
   setCookies: string[]
 }
 
-interface StoredCookie { value: string, path: string }
-
 export class UserAgent {
-  /** host -> name -> cookie */
-  readonly jar = new Map<string, Map<string, StoredCookie>>()
+  /** host -> that host's cookies */
+  readonly jar = new Map<string, CookieJar>()
   /** Every raw Set-Cookie header received, in order. */
   readonly setCookieHeaders: string[] = []
   /** Every cookie set, parsed. */
@@ -30,18 +29,11 @@ export class UserAgent {
     this.extraHeaders = extraHeaders
   }
 
-  cookieHeader (url: URL): string | undefined {
-    const cookies = this.jar.get(url.host)
-    if (cookies === undefined) return undefined
-    const pairs = [...cookies].filter(([, c]) => url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
-      .map(([name, c]) => `${name}=${c.value}`)
-    return pairs.length > 0 ? pairs.join('; ') : undefined
-  }
-
-  cookies (host: string): Map<string, StoredCookie> {
+  /** The cookie jar of `host` (created empty on first use). */
+  cookies (host: string): CookieJar {
     let cookies = this.jar.get(host)
     if (cookies === undefined) {
-      cookies = new Map()
+      cookies = new CookieJar()
       this.jar.set(host, cookies)
     }
     return cookies
@@ -50,7 +42,7 @@ export class UserAgent {
   async fetch (target: string, init: { method?: string, form?: Record<string, string>, headers?: Record<string, string> } = {}): Promise<Response> {
     const url = new URL(target)
     const headers: Record<string, string> = { accept: 'text/html', ...this.extraHeaders, ...init.headers }
-    const cookie = this.cookieHeader(url)
+    const cookie = this.cookies(url.host).header(url.pathname)
     if (cookie !== undefined) headers.cookie = cookie
     let body: string | undefined
     if (init.form !== undefined) {
@@ -64,13 +56,9 @@ export class UserAgent {
     this.setCookieHeaders.push(...setCookies)
     const h = new Headers()
     for (const line of setCookies) h.append('set-cookie', line)
-    const jar = this.cookies(url.host)
-    for (const c of getSetCookies(h)) {
-      this.cookiesSet.push(c)
-      const expired = c.maxAge !== undefined ? c.maxAge <= 0 : c.expires !== undefined && new Date(c.expires).getTime() <= Date.now()
-      if (expired || c.value === '') jar.delete(c.name)
-      else jar.set(c.name, { value: c.value, path: c.path ?? '/' })
-    }
+    const parsed = getSetCookies(h)
+    this.cookiesSet.push(...parsed)
+    this.cookies(url.host).apply(parsed)
     const location = response.headers.location as string | undefined
     return {
       status: response.statusCode,
