@@ -20,6 +20,12 @@ export const GroupRequiredError = createError('FST_COGNITO_GROUP_REQUIRED', 'Mis
 export const ScopeRequiredError = createError('FST_COGNITO_SCOPE_REQUIRED', 'Missing required scope', 403)
 /** The application's own claims check refused the user. */
 export const AccessDeniedError = createError('FST_COGNITO_ACCESS_DENIED', 'Access denied', 403)
+/** The caller is of the other kind than the route allows: a machine where users are required, or the reverse. */
+export const CallerKindError = createError('FST_COGNITO_WRONG_CALLER_KIND', 'This route is for %s callers', 403)
+/** The caller's app client is not one this route allows. */
+export const ClientNotAllowedError = createError('FST_COGNITO_CLIENT_NOT_ALLOWED', 'This app client may not call this route', 403)
+/** Cognito's userInfo endpoint refused the access token: its sign-in was revoked (or the user disabled or deleted). */
+export const TokenRevokedError = createError('FST_COGNITO_TOKEN_REVOKED', 'Token revoked', 401)
 /** A state-changing route was called cross-site. */
 export const CrossSiteRequestError = createError('FST_COGNITO_CROSS_SITE_REQUEST', 'Cross-site request refused', 403)
 
@@ -141,6 +147,30 @@ export function toGrantError (err: unknown, grant: GrantType, loginPath: string)
     return new IdpError(`token endpoint refused the ${grant === 'authorization_code' ? 'code exchange' : 'refresh'}: ${err.error}`, { cause: err })
   }
   return toIdpError(err)
+}
+
+/** Maps a failed client credentials grant: every refusal (`invalid_client`, `invalid_scope`, ...) and every transport failure is a 502. */
+export function toClientCredentialsError (err: unknown): Error {
+  if (err instanceof OAuthError) return new IdpError(`token endpoint refused the client credentials grant: ${err.error}`, { cause: err })
+  return toIdpError(err)
+}
+
+/**
+ * Maps a userInfo answer: 401 means Cognito no longer honours the token (revoked, user disabled or
+ * deleted), another status or a transport failure is Cognito's failure (502).
+ */
+export function toUserInfoError (err: unknown, status?: number): Error {
+  if (status === 401) return new TokenRevokedError()
+  if (status === 200) return new IdpError('userInfo endpoint answered something that is not a JSON object')
+  if (status !== undefined) return new IdpError(`userInfo endpoint answered HTTP ${status}`)
+  return toIdpError(err)
+}
+
+/** Maps a failed fetch of an ALB public key: an unknown `kid` (404, 403) is a token we cannot trust (401); anything else means the keys are unavailable (503). */
+export function toAlbKeyError (err: unknown, status?: number): Error {
+  if (status === 404 || status === 403) return new InvalidTokenError('ALB key not found')
+  const reason = err instanceof TransportError ? err.reason : status === 200 ? 'answered something that is not a P-256 public key' : `answered HTTP ${status}`
+  return new JwksUnavailableError(`ALB key fetch failed: ${reason}`, { cause: err })
 }
 
 /** Tokens Cognito just issued that do not verify are Cognito's failure (502); without keys it is a 503. */

@@ -14,11 +14,15 @@ import fastifyCookie from '@fastify/cookie'
 import type { FastifyInstance } from 'fastify'
 import { InvalidOptionError } from './errors.js'
 import { atLeastOne, createGuardFactory } from './fastify/guards.js'
+import { apiMethods } from './fastify/api.js'
 import { routesPlugin, startLogin } from './fastify/routes.js'
 import { resolveOptions } from './options.js'
+import { AlbVerifier } from './protocol/alb.js'
+import { ClientCredentials } from './protocol/client-credentials.js'
 import { Grants } from './protocol/grants.js'
 import { JwksCache } from './protocol/jwks-cache.js'
 import { TokenClient } from './protocol/token-client.js'
+import { UserInfoClient } from './protocol/user-info.js'
 import { Verifier } from './protocol/verifier.js'
 import { createCodec } from './session/codec.js'
 import { CookieLayout } from './session/cookies.js'
@@ -55,7 +59,14 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
   const lifecycle = new SessionLifecycle(config, store, verifier, grants)
   const login = new LoginFlow(config, codec, layout, grants, lifecycle)
 
-  const guard = createGuardFactory(config, verifier, lifecycle)
+  const userInfo = new UserInfoClient({ ...config, cacheSize: config.tokenCacheSize })
+  const alb = config.alb === undefined
+    ? undefined
+    : new AlbVerifier({ ...config, ...config.alb, clientIds: config.accessClientIds, cooldown: config.jwks.cooldown })
+  const machine = config.machineClient === undefined
+    ? undefined
+    : new ClientCredentials(new TokenClient({ ...config, ...config.machineClient }))
+  const guard = createGuardFactory(config, verifier, lifecycle, { alb, userInfo })
   const decorator: FastifyCognito = {
     authenticate: guard(),
     identify: guard({ optional: true }),
@@ -71,7 +82,8 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
     verifyIdToken: (token, nonce) => verifier.verifyIdToken(token, nonce),
     login: (_request, reply, loginOptions) => startLogin(login, reply, loginOptions),
     sealSession: tokens => store.seal(tokens),
-    logoutUrl: config.logoutUrl
+    logoutUrl: config.logoutUrl,
+    ...apiMethods(config, verifier, lifecycle, userInfo, machine)
   }
   fastify.decorateRequest('cognito', null)
   fastify.decorate('cognito', decorator)
@@ -97,9 +109,9 @@ export { plugin as fastifyCognito }
 export { optionsFromEnv } from './options.js'
 // The coded errors, for `instanceof` and `error.code` in an app's error handler; the mapping helpers stay internal.
 export {
-  AccessDeniedError, AuthorizeError, CodeRejectedError, CookieBudgetError, CrossSiteRequestError, GroupRequiredError, IdpError, IdpTokenError,
+  AccessDeniedError, AuthorizeError, CallerKindError, ClientNotAllowedError, CodeRejectedError, CookieBudgetError, CrossSiteRequestError, GroupRequiredError, IdpError, IdpTokenError,
   InvalidCallbackError, InvalidLoginRequestError, InvalidOptionError, InvalidTokenError, JwksUnavailableError, LoginTransactionError,
-  NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, TokenExpiredError, UnauthenticatedError,
+  NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, TokenExpiredError, TokenRevokedError, UnauthenticatedError,
   isFastifyCognitoError
 } from './errors.js'
 export type * from './types.js'

@@ -7,13 +7,16 @@ import type { Dispatcher } from 'undici'
 import { InvalidOptionError } from './errors.js'
 import type { CodecConfig, Purpose } from './session/codec.js'
 import { parsePoolId } from './util/pool-id.js'
+import { resolveApiOptions, type ApiConfig } from './api-options.js'
 import type { FastifyCognitoOptions, LoginResult, SameSite } from './types.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /** Sealed values remembered once opened, so a browser's repeated cookie is decrypted once. */
 const OPENED_CACHE_SIZE = 1000
 
-export interface ResolvedConfig {
+export { optionsFromEnv } from './options-env.js'
+
+export interface ResolvedConfig extends ApiConfig {
   userPoolId: string
   region: string
   clientId: string
@@ -65,16 +68,16 @@ const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]'])
 const COOKIE_NAME = /^[A-Za-z0-9_-]{1,32}$/
 const PATH = /^\/[\x21-\x7e]*$/
 
-function fail (name: string, must: string): never {
+export function fail (name: string, must: string): never {
   throw new InvalidOptionError(`${name} ${must}`)
 }
 
-function requireString (value: unknown, name: string): string {
+export function requireString (value: unknown, name: string): string {
   if (typeof value !== 'string' || value.trim() === '') fail(name, 'is required and must be a non-empty string')
   return value.trim()
 }
 
-function parseUrl (value: unknown, name: string): URL {
+export function parseUrl (value: unknown, name: string): URL {
   const raw = requireString(value, name)
   let url: URL
   try {
@@ -88,7 +91,7 @@ function parseUrl (value: unknown, name: string): URL {
   return url
 }
 
-function positive (value: unknown, name: string, fallback: number, { allowZero = false } = {}): number {
+export function positive (value: unknown, name: string, fallback: number, { allowZero = false } = {}): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
     fail(name, `must be a ${allowZero ? 'non-negative' : 'positive'} number`)
@@ -96,7 +99,7 @@ function positive (value: unknown, name: string, fallback: number, { allowZero =
   return value
 }
 
-function flag (value: unknown, name: string, fallback: boolean): boolean {
+export function flag (value: unknown, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback
   if (typeof value !== 'boolean') fail(name, 'must be a boolean')
   return value
@@ -258,69 +261,8 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
     },
     tokenCacheSize: positive(options.tokenCacheSize, 'tokenCacheSize', 1000, { allowZero: true }),
     dispatcher: options.dispatcher,
-    appOrigin: redirect.origin
+    appOrigin: redirect.origin,
+    ...resolveApiOptions(options, { clientId, domain })
   }
   return Object.freeze(config)
-}
-
-function envFlag (env: NodeJS.ProcessEnv, name: string): boolean | undefined {
-  const raw = env[name]
-  if (raw === undefined || raw === '') return undefined
-  if (/^(true|1|yes|on)$/i.test(raw)) return true
-  if (/^(false|0|no|off)$/i.test(raw)) return false
-  throw new InvalidOptionError(`${name} must be true or false (got "${raw}")`)
-}
-
-function envNumber (env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name]
-  if (raw === undefined || raw === '') return undefined
-  const value = Number(raw)
-  if (!Number.isFinite(value) || value < 0) throw new InvalidOptionError(`${name} must be a non-negative number (got "${raw}")`)
-  return value
-}
-
-/**
- * Builds options from environment variables with flask-cognito-lib's names (and `SECRET_KEY`).
- * Unset variables are left out, so the plugin's defaults apply; `overrides` win over the environment.
- *
- * @example
- * await app.register(fastifyCognito, optionsFromEnv(process.env, { routes: { refresh: false } }))
- */
-export function optionsFromEnv (env: NodeJS.ProcessEnv = process.env, overrides: Partial<FastifyCognitoOptions> = {}): FastifyCognitoOptions {
-  const pick = (name: string): string | undefined => env[name] === '' ? undefined : env[name]
-  const scopes = pick('AWS_COGNITO_SCOPES')
-  const sameSite = pick('AWS_COGNITO_COOKIE_SAMESITE')
-  if (sameSite !== undefined && !/^(lax|strict|none)$/i.test(sameSite)) {
-    throw new InvalidOptionError(`AWS_COGNITO_COOKIE_SAMESITE must be lax, strict or none (got "${sameSite}")`)
-  }
-  const cookie = {
-    domain: pick('AWS_COGNITO_COOKIE_DOMAIN'),
-    sameSite: sameSite?.toLowerCase() as SameSite | undefined,
-    maxAge: envNumber(env, 'AWS_COGNITO_COOKIE_AGE_SECONDS'),
-    refreshMaxAge: envNumber(env, 'AWS_COGNITO_REFRESH_COOKIE_AGE_SECONDS')
-  }
-  const fromEnv = {
-    region: pick('AWS_REGION'),
-    userPoolId: pick('AWS_COGNITO_USER_POOL_ID'),
-    domain: pick('AWS_COGNITO_DOMAIN'),
-    clientId: pick('AWS_COGNITO_USER_POOL_CLIENT_ID'),
-    clientSecret: pick('AWS_COGNITO_USER_POOL_CLIENT_SECRET'),
-    redirectUri: pick('AWS_COGNITO_REDIRECT_URL'),
-    logoutUri: pick('AWS_COGNITO_LOGOUT_URL'),
-    scopes: scopes?.split(/[\s,]+/).filter(Boolean),
-    leeway: envNumber(env, 'AWS_COGNITO_EXPIRATION_LEEWAY'),
-    refresh: envFlag(env, 'AWS_COGNITO_REFRESH_FLOW_ENABLED'),
-    disabled: envFlag(env, 'AWS_COGNITO_DISABLED'),
-    issuer: pick('AWS_COGNITO_ISSUER'),
-    secret: pick('SECRET_KEY'),
-    cookie: dropUndefined(cookie)
-  }
-  const merged = { ...dropUndefined(fromEnv), ...overrides } as FastifyCognitoOptions
-  // Cookie settings merge one level deeper: overriding cookie.name keeps the environment's cookie.domain.
-  if (overrides.cookie !== undefined) merged.cookie = { ...fromEnv.cookie, ...overrides.cookie }
-  return merged
-}
-
-function dropUndefined<T extends object> (value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
 }

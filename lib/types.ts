@@ -3,6 +3,11 @@
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import type { Dispatcher } from 'undici'
+import type { CognitoIdentity, CognitoMachineAccessTokenClaims } from './identity-types.js'
+
+export type {
+  AlbDataClaims, CognitoAlbIdentity, CognitoIdentity, CognitoMachineAccessTokenClaims, CognitoMachineIdentity, CognitoUserIdentity
+} from './identity-types.js'
 
 /** SameSite attribute of the plugin's cookies. */
 export type SameSite = 'lax' | 'strict' | 'none'
@@ -64,6 +69,28 @@ export interface FastifyCognitoOptions {
   tokenCacheSize?: number
   /** The undici dispatcher for calls to Cognito (proxies, tests). Default: undici's global dispatcher. */
   dispatcher?: Dispatcher
+  /** More app clients whose access tokens the bearer guards accept (a mobile app, partners' machine clients). ID tokens and session cookies stay for `clientId` only. */
+  acceptClientIds?: readonly string[]
+  /** Resource binding: the login asks Cognito for `resource=<value>`, which Cognito puts in the access token's `aud`. `https://`, `http://localhost` or a custom scheme URI. */
+  resource?: string
+  /** The access token's `aud` must contain this value (or one of these); without it, `aud` is not checked. */
+  audience?: string | readonly string[]
+  /** A confidential app client for `app.cognito.clientCredentials()`: the app's own calls to other APIs. */
+  machineClient?: { clientId: string, clientSecret: string }
+  /** How long a `checkRevoked` answer of userInfo is reused for the same token, in seconds. Default 30. */
+  revocationCheckTtl?: number
+  /** Behind an Application Load Balancer that authenticates users: trust its signed `x-amzn-oidc-data` header. */
+  alb?: AlbOptions
+}
+
+/** `FastifyCognitoOptions.alb`. */
+export interface AlbOptions {
+  /** The ARNs of the load balancers allowed to sign the header. */
+  signers: readonly string[]
+  /** Region of the ALB public keys; read from the first signer ARN when absent. */
+  region?: string
+  /** Overrides `https://public-keys.auth.elb.<region>.amazonaws.com` (tests). */
+  keysUrl?: string
 }
 
 /** Cookie settings of `FastifyCognitoOptions.cookie`. */
@@ -121,22 +148,6 @@ export interface CognitoIdTokenClaims extends CognitoCommonClaims, CognitoCustom
   at_hash?: string
 }
 
-/** What a guard puts on `request.cognito`. */
-export interface CognitoIdentity {
-  /** Where the token came from. */
-  source: 'cookie' | 'bearer'
-  sub: string
-  username: string
-  /** `cognito:groups` of the access token; empty when the user has none. */
-  groups: readonly string[]
-  /** The access token's scopes. */
-  scopes: readonly string[]
-  /** The verified access token's claims. */
-  accessToken: CognitoAccessTokenClaims
-  /** The verified ID token's claims (the user's attributes); `null` for bearer requests or when not loaded. */
-  idToken: CognitoIdTokenClaims | null
-}
-
 /** Passed to `onLogin`. */
 export interface LoginResult {
   identity: CognitoIdentity
@@ -160,6 +171,14 @@ export interface GuardOptions {
   redirectToLogin?: boolean
   /** Identify the caller when there is a valid session or token, and let anonymous requests through with `request.cognito` null. Default false. */
   optional?: boolean
+  /** Only callers of this kind: `'user'` (people) or `'machine'` (client credentials tokens); the other kind gets a 403. */
+  kind?: 'user' | 'machine'
+  /** Only callers whose app client is one of these ids (403 otherwise). */
+  clients?: readonly string[]
+  /** The access token's `aud` must contain this value (or one of these values); 401 otherwise. */
+  audience?: string | readonly string[]
+  /** Ask Cognito's userInfo endpoint whether the user's token was revoked (cached `revocationCheckTtl` seconds per token). Default false. */
+  checkRevoked?: boolean
 }
 
 /** Options of `fastify.cognito.login()` and the login route's query. */
@@ -198,7 +217,7 @@ export interface FastifyCognito {
   /** Requires the app's own check to pass. */
   requireClaims (check: NonNullable<GuardOptions['check']>): preHandlerAsyncHookHandler
   /** Verifies a Cognito access token by this app's rules; throws a coded 401/503 error. */
-  verifyAccessToken (token: string): Promise<CognitoAccessTokenClaims>
+  verifyAccessToken (token: string): Promise<CognitoAccessTokenClaims | CognitoMachineAccessTokenClaims>
   /** Verifies a Cognito ID token by this app's rules (and its nonce when given). */
   verifyIdToken (token: string, nonce?: string): Promise<CognitoIdTokenClaims>
   /** Starts a login from the app's own handler: sets the transaction cookie and redirects to the hosted UI. */
@@ -207,6 +226,12 @@ export interface FastifyCognito {
   sealSession (tokens: SessionTokens): Record<string, string>
   /** The URL of Cognito's logout endpoint for this client. */
   readonly logoutUrl: string
+  /** An access token of `machineClient` for the app's own outbound calls (client credentials grant), cached per scope set and renewed ahead. */
+  clientCredentials (options?: { scopes?: readonly string[] }): Promise<string>
+  /** The caller's raw access token (bearer and ALB requests: the one sent), renewed first when a session's token has less than 60 s left. */
+  accessToken (request: FastifyRequest, reply: FastifyReply): Promise<string>
+  /** The signed-in user's attributes, fresh from Cognito's userInfo endpoint; 401 `FST_COGNITO_TOKEN_REVOKED` when Cognito no longer honours the token. */
+  userInfo (request: FastifyRequest): Promise<Record<string, unknown>>
 }
 
 declare module 'fastify' {

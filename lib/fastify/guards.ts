@@ -1,16 +1,25 @@
 /**
- * Guards, as hooks: authentication, all-of and any-of groups, scopes, and the app's own check. A
- * guard answers 401 (with `WWW-Authenticate: Bearer`) when nobody is authenticated, 403 when the user
- * is not allowed, and may send a browser navigation to login instead of a 401. Guard options are
- * validated here, when the guard is made (at route definition), never per request.
+ * Guards, as hooks: authentication, caller kind and app client, audience, all-of and any-of groups,
+ * scopes, revocation, and the app's own check. A guard answers 401 (with `WWW-Authenticate: Bearer`)
+ * when nobody is authenticated, 403 when the caller is not allowed, and may send a browser navigation
+ * to login instead of a 401. Guard options are validated here, when the guard is made (at route
+ * definition), never per request.
+ *
+ * The caller is identified from, in this order: an ALB's signed `x-amzn-oidc-data` header (with the
+ * `alb` option), a bearer token, the session cookies.
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
-import { AccessDeniedError, GroupRequiredError, InvalidOptionError, ScopeRequiredError, UnauthenticatedError } from '../errors.js'
-import { buildIdentity } from '../protocol/identity.js'
+import {
+  AccessDeniedError, CallerKindError, ClientNotAllowedError, GroupRequiredError, InvalidOptionError, InvalidTokenError, ScopeRequiredError,
+  UnauthenticatedError
+} from '../errors.js'
+import type { AlbVerifier } from '../protocol/alb.js'
+import { audienceOf, buildAlbIdentity, buildIdentity, rawAccessToken } from '../protocol/identity.js'
+import type { UserInfoClient } from '../protocol/user-info.js'
 import type { Verifier } from '../protocol/verifier.js'
 import type { SessionLifecycle } from '../session/lifecycle.js'
-import { bearerToken, isBearerScheme, isBrowserNavigation } from './request.js'
-import type { CognitoIdentity, GuardOptions } from '../types.js'
+import { albHeaders, bearerToken, isBearerScheme, isBrowserNavigation } from './request.js'
+import type { CognitoAccessTokenClaims, CognitoIdentity, GuardOptions } from '../types.js'
 
 /** The slice of configuration the guards use. */
 export interface GuardsConfig {
@@ -36,13 +45,44 @@ export function atLeastOne (list: readonly string[], name: string): readonly str
 
 export type GuardFactory = (options?: GuardOptions) => preHandlerAsyncHookHandler
 
-export function createGuardFactory (config: GuardsConfig, verifier: Verifier, lifecycle: SessionLifecycle): GuardFactory {
+/** What the guards call besides the verifier and the session: the ALB header verifier (`alb` option) and userInfo (`checkRevoked`). */
+export interface GuardServices {
+  alb: AlbVerifier | undefined
+  userInfo: UserInfoClient
+}
+
+function guardAudience (value: unknown): readonly string[] {
+  if (typeof value === 'string' && value !== '') return [value]
+  const list = stringList(value, 'audience')
+  if (value !== undefined && list.length === 0) throw new InvalidOptionError('audience must be a non-empty string or list')
+  return list
+}
+
+export function createGuardFactory (config: GuardsConfig, verifier: Verifier, lifecycle: SessionLifecycle, services: GuardServices): GuardFactory {
   const loginPath = config.routes.login
 
-  /** Identifies the caller: a bearer token when one is sent, else the browser session. */
+  /** A user an ALB signed in; the access token it forwards gives groups and scopes when it verifies and is the same user's. */
+  async function identifyAlb (alb: AlbVerifier, data: string, accessToken: string | undefined): Promise<CognitoIdentity> {
+    const { clientId, claims } = await alb.verify(data)
+    let access: CognitoAccessTokenClaims | null = null
+    if (accessToken !== undefined) {
+      try {
+        const verified = await verifier.verifyAccessToken(accessToken)
+        if (verified.sub === claims.sub && typeof verified.username === 'string') access = verified as CognitoAccessTokenClaims
+      } catch (err) {
+        // A token that does not verify only loses the groups; a JWKS outage still stops the request.
+        if ((err as { statusCode?: number }).statusCode !== 401) throw err
+      }
+    }
+    return buildAlbIdentity(clientId, claims, access, accessToken)
+  }
+
+  /** Identifies the caller: the ALB's header when trusted and sent, else a bearer token when one is sent, else the browser session. */
   async function identify (request: FastifyRequest, reply: FastifyReply, withIdToken: boolean): Promise<CognitoIdentity> {
+    const alb = services.alb === undefined ? undefined : albHeaders(request)
+    if (alb !== undefined) return identifyAlb(services.alb as AlbVerifier, alb.data, alb.accessToken)
     const bearer = config.tokenSources.bearer ? bearerToken(request) : undefined
-    if (bearer !== undefined) return buildIdentity('bearer', await verifier.verifyAccessToken(bearer), null)
+    if (bearer !== undefined) return buildIdentity('bearer', await verifier.verifyAccessToken(bearer), null, bearer)
     if (!config.tokenSources.cookie) throw new UnauthenticatedError()
     return lifecycle.resume(request, reply, withIdToken)
   }
@@ -69,6 +109,15 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
     const withIdToken = options.idToken !== false
     const redirect = options.redirectToLogin ?? config.redirectToLogin
     const optional = options.optional === true
+    const kind = options.kind
+    if (kind !== undefined && kind !== 'user' && kind !== 'machine') throw new InvalidOptionError('kind must be "user" or "machine"')
+    // Machines have no groups: such a guard would refuse every caller.
+    if (kind === 'machine' && groups.length > 0) throw new InvalidOptionError('groups cannot be required of machine callers (kind: "machine")')
+    const clients = stringList(options.clients, 'clients')
+    if (options.clients !== undefined && clients.length === 0) throw new InvalidOptionError('clients must be a non-empty list')
+    const audience = guardAudience(options.audience)
+    if (options.checkRevoked !== undefined && typeof options.checkRevoked !== 'boolean') throw new InvalidOptionError('checkRevoked must be a boolean')
+    const checkRevoked = options.checkRevoked === true
 
     return async function cognitoGuard (request, reply) {
       if (config.disabled) return
@@ -85,6 +134,11 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
         if (optional && (err as { statusCode?: number }).statusCode === 401) return
         return unauthenticated(request, reply, err as Error, redirect)
       }
+      if (kind !== undefined && identity.kind !== kind) throw new CallerKindError(kind)
+      if (clients.length > 0 && !clients.includes(identity.clientId)) throw new ClientNotAllowedError()
+      if (audience.length > 0 && !audienceOf(identity.accessToken ?? {}).some(aud => audience.includes(aud))) {
+        return unauthenticated(request, reply, new InvalidTokenError('aud is not this API'), false)
+      }
       if (groups.length > 0) {
         const has = (group: string): boolean => identity.groups.includes(group)
         if (!(anyGroup ? groups.some(has) : groups.every(has))) throw new GroupRequiredError()
@@ -92,6 +146,16 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
       if (scopes.length > 0 && !scopes.every(s => identity.scopes.includes(s))) {
         reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"`)
         throw new ScopeRequiredError()
+      }
+      if (checkRevoked && identity.kind === 'user') {
+        // userInfo is the one place that sees revocation; machine tokens cannot be revoked (nor asked about).
+        const raw = rawAccessToken(identity)
+        if (raw === undefined) return unauthenticated(request, reply, new InvalidTokenError('no access token to check for revocation'), false)
+        try {
+          await services.userInfo.assertNotRevoked(raw)
+        } catch (err) {
+          return unauthenticated(request, reply, err as Error, false)
+        }
       }
       if (check !== undefined && await check(identity, request) !== true) throw new AccessDeniedError()
     }

@@ -27,6 +27,17 @@ export function bearerToken (request: FastifyRequest): string | undefined {
 }
 
 /**
+ * The headers an Application Load Balancer adds once it has signed a user in: `x-amzn-oidc-data` (its
+ * signed claims) and `x-amzn-oidc-accesstoken`; `undefined` without the data header.
+ */
+export function albHeaders (request: FastifyRequest): { data: string, accessToken: string | undefined } | undefined {
+  const data = request.headers['x-amzn-oidc-data']
+  if (typeof data !== 'string') return undefined
+  const accessToken = request.headers['x-amzn-oidc-accesstoken']
+  return { data, accessToken: typeof accessToken === 'string' ? accessToken : undefined }
+}
+
+/**
  * A browser asking for a page: it accepts HTML. Guards send such a GET to login instead of a 401;
  * `POST /refresh` answers a form post from a page with a redirect instead of JSON.
  */

@@ -13,6 +13,8 @@ export interface AuthorizeConfig {
   clientId: string
   redirectUri: string
   scopes: readonly string[]
+  /** Resource binding: Cognito puts this URI in the access token's `aud`. */
+  resource?: string | undefined
 }
 
 /** The secrets of one login attempt, kept by the browser (sealed) until the callback. */
@@ -43,6 +45,7 @@ export function buildAuthorizeUrl (config: AuthorizeConfig, secrets: LoginSecret
     code_challenge: calculateCodeChallenge(secrets.codeVerifier),
     code_challenge_method: 'S256'
   })
+  if (config.resource !== undefined) params.set('resource', config.resource)
   const { identityProvider, lang, prompt } = options
   if (identityProvider !== undefined) {
     if (!IDENTITY_PROVIDER.test(identityProvider)) throw new InvalidLoginRequestError('identity_provider is not a provider name')

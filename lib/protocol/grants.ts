@@ -93,7 +93,7 @@ export class Grants {
   /** Verifies what Cognito just issued: one token that does not verify is Cognito's failure (502), or 503 without keys. */
   async #verify (tokens: TokenSet, nonce: string | undefined): Promise<VerifiedTokens> {
     try {
-      const access = await this.#verifier.verifyAccessToken(tokens.access_token)
+      const access = await this.#verifier.verifySessionAccessToken(tokens.access_token)
       const id = tokens.id_token === undefined ? null : await this.#verifier.verifyIdToken(tokens.id_token)
       if (id !== null && id.sub !== access.sub) throw new InvalidTokenError('the ID and access tokens are for different users')
       if (nonce !== undefined && id?.nonce !== nonce) throw new NonceMismatchError()

@@ -30,6 +30,8 @@ export interface HttpAnswer {
   status: number
   /** The answer parsed as JSON; `undefined` when it is not JSON. */
   json: unknown
+  /** The answer as text (a PEM key, for example). */
+  text: string
 }
 
 /** Calls Cognito; resolves with any HTTP status, rejects with a `TransportError` when no whole answer arrived in time. */
@@ -55,7 +57,8 @@ export async function callCognito (config: HttpConfig, call: HttpCall): Promise<
       }
       chunks.push(chunk)
     }
-    return { status: response.statusCode, json: parseJson(Buffer.concat(chunks).toString('utf8')) }
+    const text = Buffer.concat(chunks).toString('utf8')
+    return { status: response.statusCode, json: parseJson(text), text }
   } catch (err) {
     if (err instanceof TransportError) throw err
     throw new TransportError(call.endpoint, err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'could not be reached', { cause: err })

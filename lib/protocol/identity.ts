@@ -5,7 +5,10 @@
  * frozen, and so are the group and scope lists derived from them: a route that changes what it was
  * given cannot change what the next request is allowed. The identity object itself is new per request.
  */
-import type { CognitoAccessTokenClaims, CognitoIdentity, CognitoIdTokenClaims } from '../types.js'
+import type { CognitoAccessTokenClaims, CognitoIdTokenClaims } from '../types.js'
+import type {
+  AlbDataClaims, CognitoAlbIdentity, CognitoIdentity, CognitoMachineAccessTokenClaims, CognitoMachineIdentity, CognitoUserIdentity
+} from '../identity-types.js'
 
 /** Freezes a JSON value and everything in it. */
 export function deepFreeze<T> (value: T): T {
@@ -32,7 +35,7 @@ export function scopesOf (claims: { scope?: unknown }): readonly string[] {
 /** Scopes split once per verified token, not once per request. */
 const scopeLists = new WeakMap<object, readonly string[]>()
 
-function cachedScopes (access: CognitoAccessTokenClaims): readonly string[] {
+function cachedScopes (access: { scope?: unknown } & object): readonly string[] {
   let scopes = scopeLists.get(access)
   if (scopes === undefined) {
     scopes = scopesOf(access)
@@ -41,14 +44,75 @@ function cachedScopes (access: CognitoAccessTokenClaims): readonly string[] {
   return scopes
 }
 
-export function buildIdentity (source: CognitoIdentity['source'], access: CognitoAccessTokenClaims, id: CognitoIdTokenClaims | null): CognitoIdentity {
-  return {
-    source,
-    sub: access.sub,
-    username: access.username,
-    groups: groupsOf(access),
-    scopes: cachedScopes(access),
+/**
+ * A machine's token (Cognito's client credentials grant): `sub` is the client id and there is no
+ * `username`. A user's access token always names the user.
+ */
+export function isMachineToken (claims: { sub?: unknown, client_id?: unknown, username?: unknown }): boolean {
+  return claims.username === undefined && typeof claims.sub === 'string' && claims.sub === claims.client_id
+}
+
+/** The `aud` claim as a list (RFC 7519 §4.1.3: a string or a list of strings). */
+export function audienceOf (claims: object): readonly string[] {
+  const { aud } = claims as { aud?: unknown }
+  if (typeof aud === 'string') return [aud]
+  return Array.isArray(aud) ? aud.filter((v): v is string => typeof v === 'string') : EMPTY
+}
+
+/** The raw access token each identity was made from, for userInfo and outbound calls; never on the identity itself (it is logged, serialised). */
+const rawTokens = new WeakMap<object, string>()
+
+/** The raw access token `identity` was made from, when there was one. */
+export function rawAccessToken (identity: CognitoIdentity): string | undefined {
+  return rawTokens.get(identity)
+}
+
+type AnyAccessClaims = CognitoAccessTokenClaims | CognitoMachineAccessTokenClaims
+
+export function buildIdentity (source: 'cookie', access: CognitoAccessTokenClaims, id: CognitoIdTokenClaims | null, raw?: string): CognitoUserIdentity
+export function buildIdentity (source: 'cookie' | 'bearer', access: AnyAccessClaims, id: CognitoIdTokenClaims | null, raw?: string): CognitoUserIdentity | CognitoMachineIdentity
+export function buildIdentity (source: 'cookie' | 'bearer', access: AnyAccessClaims, id: CognitoIdTokenClaims | null, raw?: string): CognitoUserIdentity | CognitoMachineIdentity {
+  const identity: CognitoUserIdentity | CognitoMachineIdentity = isMachineToken(access)
+    ? {
+        kind: 'machine',
+        source: 'bearer',
+        sub: access.sub,
+        username: access.client_id,
+        clientId: access.client_id,
+        groups: EMPTY,
+        scopes: cachedScopes(access),
+        accessToken: access as CognitoMachineAccessTokenClaims,
+        idToken: null
+      }
+    : {
+        kind: 'user',
+        source,
+        sub: access.sub,
+        username: access.username as string,
+        clientId: access.client_id,
+        groups: groupsOf(access),
+        scopes: cachedScopes(access),
+        accessToken: access as CognitoAccessTokenClaims,
+        idToken: id
+      }
+  if (raw !== undefined) rawTokens.set(identity, raw)
+  return identity
+}
+
+/** A user an ALB signed in: the data token's claims, and groups and scopes from its access token when that verified. */
+export function buildAlbIdentity (clientId: string, data: AlbDataClaims, access: CognitoAccessTokenClaims | null, raw: string | undefined): CognitoAlbIdentity {
+  const identity: CognitoAlbIdentity = {
+    kind: 'user',
+    source: 'alb',
+    sub: data.sub,
+    username: typeof data.username === 'string' ? data.username : access?.username ?? data.sub,
+    clientId,
+    groups: access === null ? EMPTY : groupsOf(access),
+    scopes: access === null ? EMPTY : cachedScopes(access),
     accessToken: access,
-    idToken: id
+    albData: data,
+    idToken: null
   }
+  if (raw !== undefined && access !== null) rawTokens.set(identity, raw)
+  return identity
 }

@@ -11,13 +11,18 @@ import { jwtVerify } from 'jose'
 import type { JWTPayload } from 'jose'
 import { InvalidTokenError, TokenExpiredError, toVerificationError } from '../errors.js'
 import type { JwksCache } from './jwks-cache.js'
-import { deepFreeze } from './identity.js'
+import { audienceOf, deepFreeze, isMachineToken } from './identity.js'
 import { LruMap } from '../util/lru.js'
 import type { CognitoAccessTokenClaims, CognitoIdTokenClaims } from '../types.js'
+import type { CognitoMachineAccessTokenClaims } from '../identity-types.js'
 
 export interface VerifierConfig {
   issuers: readonly string[]
   clientId: string
+  /** Clients whose access tokens are accepted (`clientId` among them); ID tokens are for `clientId` only. */
+  accessClientIds: readonly string[]
+  /** When not empty, an access token's `aud` must hold one of these. */
+  audience: readonly string[]
   leeway: number
   tokenCacheSize: number
 }
@@ -45,8 +50,21 @@ export class Verifier {
     return this.#cache.size
   }
 
-  verifyAccessToken (token: string): Promise<CognitoAccessTokenClaims> {
-    return this.#verify(token, 'access') as Promise<CognitoAccessTokenClaims>
+  /**
+   * A user's or a machine's access token of an accepted client; `ownClient` narrows that to this
+   * app's client (the tokens of browser sessions).
+   */
+  async verifyAccessToken (token: string, { ownClient = false }: { ownClient?: boolean } = {}): Promise<CognitoAccessTokenClaims | CognitoMachineAccessTokenClaims> {
+    const claims = await this.#verify(token, 'access') as CognitoAccessTokenClaims
+    if (ownClient && claims.client_id !== this.#config.clientId) throw new InvalidTokenError('client_id is not this app client')
+    return claims
+  }
+
+  /** A user's access token of this app's own client: what a browser session and the grants hold. */
+  async verifySessionAccessToken (token: string): Promise<CognitoAccessTokenClaims> {
+    const claims = await this.verifyAccessToken(token, { ownClient: true })
+    if (isMachineToken(claims)) throw new InvalidTokenError('a machine token is not a user session')
+    return claims as CognitoAccessTokenClaims
   }
 
   async verifyIdToken (token: string, nonce?: string): Promise<CognitoIdTokenClaims> {
@@ -87,9 +105,12 @@ export class Verifier {
     if (payload.token_use !== use) throw new InvalidTokenError(`token_use is not "${use}"`)
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new InvalidTokenError('sub is missing')
     if (use === 'access') {
-      // Cognito access tokens carry no aud: the client is in client_id.
-      if (payload.client_id !== this.#config.clientId) throw new InvalidTokenError('client_id is not this app client')
-      if (typeof payload.username !== 'string') throw new InvalidTokenError('username is missing')
+      // Cognito access tokens name their client in client_id (aud holds only a bound resource).
+      if (!this.#config.accessClientIds.includes(payload.client_id as string)) throw new InvalidTokenError('client_id is not this app client')
+      // A user's token names the user; a machine's (client credentials) has sub = client_id and no username.
+      if (typeof payload.username !== 'string' && !isMachineToken(payload)) throw new InvalidTokenError('username is missing')
+      const { audience } = this.#config
+      if (audience.length > 0 && !audienceOf(payload).some(aud => audience.includes(aud))) throw new InvalidTokenError('aud is not this API')
     } else if (typeof payload['cognito:username'] !== 'string') {
       throw new InvalidTokenError('cognito:username is missing')
     }

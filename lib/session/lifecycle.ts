@@ -23,7 +23,7 @@ import { buildIdentity } from '../protocol/identity.js'
 import type { Verifier } from '../protocol/verifier.js'
 import type { Opened } from './codec.js'
 import type { SessionStore } from './store.js'
-import type { CognitoIdentity } from '../types.js'
+import type { CognitoIdentity, CognitoUserIdentity } from '../types.js'
 
 /** The slice of configuration the lifecycle uses. */
 export interface LifecycleConfig {
@@ -47,24 +47,24 @@ export class SessionLifecycle {
   }
 
   /** Starts the session of a login: the tokens Cognito issued, already verified. */
-  async start (request: FastifyRequest, reply: FastifyReply, tokens: VerifiedTokens): Promise<CognitoIdentity> {
+  async start (request: FastifyRequest, reply: FastifyReply, tokens: VerifiedTokens): Promise<CognitoUserIdentity> {
     await this.#store.create(request, reply, {
       accessToken: tokens.accessToken,
       ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
       ...(tokens.refreshToken !== undefined ? { refreshToken: tokens.refreshToken } : {})
     })
-    return buildIdentity('cookie', tokens.access, tokens.id)
+    return buildIdentity('cookie', tokens.access, tokens.id, tokens.accessToken)
   }
 
   /** The identity of the request's session; renews an expired one when it can. Throws a coded 401, 502 or 503. */
-  async resume (request: FastifyRequest, reply: FastifyReply, withIdToken: boolean): Promise<CognitoIdentity> {
+  async resume (request: FastifyRequest, reply: FastifyReply, withIdToken: boolean): Promise<CognitoUserIdentity> {
     const access = await this.#store.read(request, 'access')
     let failure: unknown = new UnauthenticatedError()
     if (access !== undefined) {
       try {
-        const claims = await this.#verifier.verifyAccessToken(access.value)
+        const claims = await this.#verifier.verifySessionAccessToken(access.value)
         if (access.rotated) await this.#store.update(request, reply, { accessToken: access.value })
-        const identity = buildIdentity('cookie', claims, null)
+        const identity = buildIdentity('cookie', claims, null, access.value)
         if (withIdToken) await this.loadIdToken(request, reply, identity)
         return identity
       } catch (err) {
@@ -77,7 +77,35 @@ export class SessionLifecycle {
     if (!this.#config.autoRefresh) throw failure
     const refresh = await this.#store.read(request, 'refresh')
     if (refresh === undefined) throw failure
-    return this.#renew(request, reply, refresh, false)
+    return (await this.#renew(request, reply, refresh, false)).identity
+  }
+
+  /**
+   * The session's raw access token for the app's own calls to other APIs, renewed first (through the
+   * refresh grant, the renewed cookies written) when it has less than `minTtl` seconds left. Throws a
+   * coded 401 when there is no session or it cannot be renewed, 502 or 503 when Cognito fails.
+   */
+  async accessToken (request: FastifyRequest, reply: FastifyReply, minTtl: number): Promise<string> {
+    const access = await this.#store.read(request, 'access')
+    let failure: unknown = new UnauthenticatedError()
+    let stillValid: string | undefined
+    if (access !== undefined) {
+      try {
+        const claims = await this.#verifier.verifySessionAccessToken(access.value)
+        if (claims.exp - Math.floor(Date.now() / 1000) >= minTtl) return access.value
+        stillValid = access.value
+      } catch (err) {
+        if (err instanceof JwksUnavailableError) throw err
+        failure = err
+      }
+    }
+    const refresh = this.#config.refresh ? await this.#store.read(request, 'refresh') : undefined
+    if (refresh === undefined) {
+      // Nothing to renew with: a token close to its end still beats none.
+      if (stillValid !== undefined) return stillValid
+      throw failure
+    }
+    return (await this.#renew(request, reply, refresh, false)).tokens.accessToken
   }
 
   /** Puts the session's verified ID token on the identity; a missing or unverifiable one leaves `idToken` null. */
@@ -96,11 +124,11 @@ export class SessionLifecycle {
   }
 
   /** `POST /refresh`: new tokens now. A refusal ends the session (see the rule above). */
-  async renew (request: FastifyRequest, reply: FastifyReply): Promise<CognitoIdentity> {
+  async renew (request: FastifyRequest, reply: FastifyReply): Promise<CognitoUserIdentity> {
     const refresh = this.#config.refresh ? await this.#store.read(request, 'refresh') : undefined
     if (refresh === undefined) throw new NoRefreshTokenError()
     try {
-      return await this.#renew(request, reply, refresh, true)
+      return (await this.#renew(request, reply, refresh, true)).identity
     } catch (err) {
       if (err instanceof RefreshRejectedError) await this.#store.destroy(request, reply)
       throw err
@@ -121,7 +149,7 @@ export class SessionLifecycle {
     await this.#store.destroy(request, reply)
   }
 
-  async #renew (request: FastifyRequest, reply: FastifyReply, refresh: Opened<string>, explicit: boolean): Promise<CognitoIdentity> {
+  async #renew (request: FastifyRequest, reply: FastifyReply, refresh: Opened<string>, explicit: boolean): Promise<{ identity: CognitoUserIdentity, tokens: VerifiedTokens }> {
     const tokens = await this.#grants.refresh(refresh.value, { explicit })
     await this.#store.update(request, reply, {
       accessToken: tokens.accessToken,
@@ -129,6 +157,6 @@ export class SessionLifecycle {
       // Rotation: a new refresh token replaces the old one; without rotation the old one stays (re-sealed if it was opened with an older key).
       ...(tokens.refreshToken !== undefined ? { refreshToken: tokens.refreshToken } : refresh.rotated ? { refreshToken: refresh.value } : {})
     })
-    return buildIdentity('cookie', tokens.access, tokens.id)
+    return { identity: buildIdentity('cookie', tokens.access, tokens.id, tokens.accessToken), tokens }
   }
 }

@@ -100,6 +100,25 @@ export interface TestUser {
 }
 
 /**
+ * The machine client a client credentials token is minted for.
+ *
+ * @example
+ * ```ts
+ * const partner: TestMachine = { clientId: 'partner-m2m', scopes: ['orders/read'], expiresIn: 600 }
+ * ```
+ */
+export interface TestMachine {
+  /** The machine's app client id: `sub` and `client_id`. Default: the pool's client id. */
+  clientId?: string
+  /** Custom scopes (`<resource server>/<scope>`). Default none. */
+  scopes?: string[]
+  /** Seconds from now until `exp`. Default 3600. */
+  expiresIn?: number
+  /** Extra claims or overrides (`aud` for resource binding); `undefined` removes a claim. */
+  claims?: Record<string, unknown>
+}
+
+/**
  * A running stand-in for one Cognito user pool. Made by {@link createTestPool}; call
  * {@link TestPool.close | close()} when done.
  *
@@ -167,6 +186,17 @@ export interface TestPool {
    * ```
    */
   mintTokens (user: TestUser): Promise<{ accessToken: string, idToken: string }>
+  /**
+   * Mints a machine's access token, as Cognito's client credentials grant issues it: `sub` and
+   * `client_id` are the client id, `token_use: 'access'`, `scope` (custom scopes), `auth_time`, `iss`,
+   * `exp`, `iat`, `jti`, `version: 2`; no `username`, no groups. Signed with the access key.
+   *
+   * @example
+   * ```ts
+   * const token = await pool.mintMachineToken({ clientId: 'billing-service', scopes: ['orders/read'] })
+   * ```
+   */
+  mintMachineToken (machine: TestMachine): Promise<string>
   /**
    * Request headers carrying a bearer token, for `fastify.inject`.
    *
@@ -451,6 +481,22 @@ export async function createTestPool (options: TestPoolOptions = {}): Promise<Te
       const idToken = await sign(idClaims(user, s, { at_hash: atHash(accessToken) }), id)
       return { accessToken, idToken }
     },
+    mintMachineToken: async (machine) => {
+      const s = signIn({ username: '', expiresIn: machine.expiresIn }, () => '')
+      const id = machine.clientId ?? clientId
+      return await sign(finish({
+        sub: id,
+        token_use: 'access',
+        scope: (machine.scopes ?? []).join(' '),
+        auth_time: s.iat,
+        iss: issuer,
+        exp: s.exp,
+        iat: s.iat,
+        version: 2,
+        jti: randomUUID(),
+        client_id: id
+      }, machine.claims), keys.access)
+    },
     bearer: (token) => ({ authorization: `Bearer ${token}` }),
     rotateKeys: async () => {
       keys = await makeKeySet()
@@ -464,6 +510,8 @@ export async function createTestPool (options: TestPoolOptions = {}): Promise<Te
     }
   }
 }
+
+export { createTestAlb, type TestAlb, type TestAlbOptions, type AlbHeadersOptions } from './alb.js'
 
 // ---------------------------------------------------------------------------------------------
 // 6. Session cookies

@@ -27,7 +27,7 @@ async function rig (t: Teardown, { client = 'confidential', local: localOptions 
     username: request.cognito?.username,
     groups: request.cognito?.groups,
     email: request.cognito?.idToken?.email,
-    jti: request.cognito?.accessToken.jti,
+    jti: request.cognito?.accessToken?.jti,
     source: request.cognito?.source
   }))
   app.get('/admin', { preHandler: app.cognito.requireGroups(['admin']) }, async () => 'admin area')

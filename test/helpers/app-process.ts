@@ -15,7 +15,7 @@ const { server, port } = await listening()
 process.once('message', async (message: { options: FastifyCognitoOptions }) => {
   const app = Fastify(onServer(server))
   await app.register(fastifyCognito, message.options)
-  app.get('/me', { preHandler: app.cognito.authenticate }, async request => ({ username: request.cognito?.username, jti: request.cognito?.accessToken.jti, pid: process.pid }))
+  app.get('/me', { preHandler: app.cognito.authenticate }, async request => ({ username: request.cognito?.username, jti: request.cognito?.accessToken?.jti, pid: process.pid }))
   await app.ready()
   send({ ready: true })
 })
