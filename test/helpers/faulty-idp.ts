@@ -5,6 +5,7 @@
  * - `GET  ${issuer}/.well-known/jwks.json`
  * - `POST ${url}/oauth2/token`  (form)
  * - `POST ${url}/oauth2/revoke` (form)
+ * - `GET  ${url}/oauth2/userInfo` (Bearer; see {@link FaultyIdp.onUserInfo})
  * - `GET  ${url}/logout?client_id=..&logout_uri=..` (302 to `logout_uri`; never faulty)
  *
  * Each of the three API endpoints has its own {@link Behaviour}, switchable at any time. The
@@ -46,7 +47,7 @@ export type Behaviour =
   | 'json-without-tokens'
   | 'invalid-grant'
 
-export type Endpoint = 'jwks' | 'token' | 'revoke'
+export type Endpoint = 'jwks' | 'token' | 'revoke' | 'userinfo'
 
 export interface BehaviourOptions {
   /** For `slow`: milliseconds before the answer. Default 1000. */
@@ -78,6 +79,9 @@ export interface FaultyIdp {
   setJwks (b: Behaviour, opts?: BehaviourOptions): void
   setToken (b: Behaviour, opts?: BehaviourOptions): void
   setRevoke (b: Behaviour, opts?: BehaviourOptions): void
+  setUserInfo (b: Behaviour, opts?: BehaviourOptions): void
+  /** What userInfo answers when `ok` (or `slow`), given the bearer token. Without a handler: 401 `invalid_token`. */
+  onUserInfo (fn: (token: string) => TokenReply | Promise<TokenReply>): void
   /** What the JWKS endpoint serves when `ok` (or `slow`). Default `{ keys: [] }`. */
   setJwksBody (jwks: object): void
   /**
@@ -86,7 +90,7 @@ export interface FaultyIdp {
    */
   onToken (fn: TokenHandler): void
   /** Requests received per endpoint (live; `down`, `hang` and `slow` requests count too). */
-  readonly counts: { jwks: number, token: number, revoke: number }
+  readonly counts: { jwks: number, token: number, revoke: number, userinfo: number }
   /** Every request that reached an endpoint, in arrival order (live). */
   readonly requests: readonly ReceivedRequest[]
   /** Stops listening and destroys every connection, hanging and slow ones included. Idempotent. */
@@ -139,22 +143,30 @@ function modeOf (b: Behaviour, opts: BehaviourOptions | undefined): Mode {
 
 export async function startFaultyIdp (opts: { poolId?: string } = {}): Promise<FaultyIdp> {
   const poolId = opts.poolId ?? 'us-east-1_Faulty'
-  const modes: Record<Endpoint, Mode> = { jwks: modeOf('ok', undefined), token: modeOf('ok', undefined), revoke: modeOf('ok', undefined) }
-  const counts = { jwks: 0, token: 0, revoke: 0 }
+  const modes: Record<Endpoint, Mode> = { jwks: modeOf('ok', undefined), token: modeOf('ok', undefined), revoke: modeOf('ok', undefined), userinfo: modeOf('ok', undefined) }
+  const counts = { jwks: 0, token: 0, revoke: 0, userinfo: 0 }
   const requests: ReceivedRequest[] = []
   let jwksBody: object = { keys: [] }
   let tokenHandler: TokenHandler | undefined
+  let userInfoHandler: ((token: string) => TokenReply | Promise<TokenReply>) | undefined
   let closing: Promise<void> | undefined
 
   const routes: Record<string, { endpoint: Endpoint, methods: string[] }> = {
     [`/${poolId}/.well-known/jwks.json`]: { endpoint: 'jwks', methods: ['GET', 'HEAD'] },
     '/oauth2/token': { endpoint: 'token', methods: ['POST'] },
-    '/oauth2/revoke': { endpoint: 'revoke', methods: ['POST'] }
+    '/oauth2/revoke': { endpoint: 'revoke', methods: ['POST'] },
+    '/oauth2/userInfo': { endpoint: 'userinfo', methods: ['GET'] }
   }
 
   async function answerOk (endpoint: Endpoint, form: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (endpoint === 'jwks') return sendJson(res, 200, jwksBody)
     if (endpoint === 'revoke') return send(res, 200, 'application/json;charset=UTF-8', '')
+    if (endpoint === 'userinfo') {
+      const token = String(req.headers.authorization ?? '').replace(/^Bearer /, '')
+      const reply = userInfoHandler === undefined ? { status: 401, json: { error: 'invalid_token' } } : await userInfoHandler(token)
+      if (!res.destroyed) sendJson(res, reply.status ?? 200, reply.json)
+      return
+    }
     if (tokenHandler === undefined) {
       return sendJson(res, 400, { error: 'invalid_request', error_description: 'faulty-idp: no onToken handler set' })
     }
@@ -188,8 +200,9 @@ export async function startFaultyIdp (opts: { poolId?: string } = {}): Promise<F
     }
     const body = await readBody(req)
     if (body === undefined) return send(res, 413, 'text/plain', 'body too large')
-    const form = new URLSearchParams(endpoint === 'jwks' ? '' : body)
-    requests.push({ endpoint, behaviour, headers: req.headers, form: endpoint === 'jwks' ? undefined : form })
+    const hasForm = endpoint === 'token' || endpoint === 'revoke'
+    const form = new URLSearchParams(hasForm ? body : '')
+    requests.push({ endpoint, behaviour, headers: req.headers, form: hasForm ? form : undefined })
 
     switch (behaviour) {
       case 'hang':
@@ -232,6 +245,8 @@ export async function startFaultyIdp (opts: { poolId?: string } = {}): Promise<F
     setJwks: (b, o) => { modes.jwks = modeOf(b, o) },
     setToken: (b, o) => { modes.token = modeOf(b, o) },
     setRevoke: (b, o) => { modes.revoke = modeOf(b, o) },
+    setUserInfo: (b, o) => { modes.userinfo = modeOf(b, o) },
+    onUserInfo: (fn) => { userInfoHandler = fn },
     setJwksBody: (jwks) => { jwksBody = jwks },
     onToken: (fn) => { tokenHandler = fn },
     close: async () => {
