@@ -68,6 +68,14 @@ t.test('a JWKS outage is a 503, not a renewal', async (t) => {
   t.equal(res.statusCode, 503)
 })
 
+t.test('with session cookies only, an unguarded route gets the session\'s token', async (t) => {
+  const cookieOnly = await buildApp(t, { ...idpOptions(pool, idp), tokenSources: { bearer: false, cookie: true } }, {
+    routes: (app) => app.get('/open', async (request, reply) => app.cognito.accessToken(request, reply))
+  })
+  const tokens = await pool.mintTokens({ username: 'alice' })
+  t.equal((await cookieOnly.inject({ url: '/open', cookies: cookieOnly.cognito.sealSession(tokens) })).body, tokens.accessToken)
+})
+
 t.test('with bearer tokens only, a request without one is a 401', async (t) => {
   const bearerOnly = await buildApp(t, { ...idpOptions(pool, idp), tokenSources: { bearer: true, cookie: false } }, {
     routes: (app) => app.get('/open', async (request, reply) => app.cognito.accessToken(request, reply))

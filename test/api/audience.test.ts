@@ -31,6 +31,8 @@ t.test('with an audience, a token bound to another resource or to none is a 401 
   t.equal((await bound.inject({ url: '/me', headers: pool.bearer(ours) })).statusCode, 200)
   const listAud = await pool.mintMachineToken({ claims: { aud: ['https://x.example.com', API] } })
   t.equal((await bound.inject({ url: '/me', headers: pool.bearer(listAud) })).statusCode, 200, 'aud as a list holding ours')
+  const oddAud = await pool.mintAccessToken({ username: 'alice', claims: { aud: 42 } })
+  t.equal((await bound.inject({ url: '/me', headers: pool.bearer(oddAud) })).statusCode, 401, 'an aud that is neither a string nor a list')
 })
 
 t.test('without an audience, any aud is accepted as before', async (t) => {
