@@ -7,11 +7,15 @@ import fastifyCognito, {
   optionsFromEnv,
   UnauthenticatedError,
   type CognitoAccessTokenClaims,
+  type CognitoAlbIdentity,
   type CognitoIdentity,
+  type CognitoMachineAccessTokenClaims,
+  type CognitoMachineIdentity,
+  type CognitoUserIdentity,
   type CognitoIdTokenClaims,
   type FastifyCognitoOptions
 } from 'fastify-cognito'
-import { createTestPool, type TestPool } from 'fastify-cognito/testing'
+import { createTestAlb, createTestPool, type TestAlb, type TestPool } from 'fastify-cognito/testing'
 
 const app = Fastify()
 const options: FastifyCognitoOptions = {
@@ -38,20 +42,55 @@ expectType<preHandlerAsyncHookHandler>(app.cognito.requireScopes(['orders/read']
 expectType<preHandlerAsyncHookHandler>(app.cognito.guard({ groups: ['admin'], anyGroup: true, check: (identity) => identity.username !== 'mallory' }))
 expectType<preHandlerAsyncHookHandler>(app.cognito.requireClaims(async (identity, request) => identity.groups.length > 0 && request.method === 'GET'))
 expectType<string>(app.cognito.logoutUrl)
-expectType<Promise<CognitoAccessTokenClaims>>(app.cognito.verifyAccessToken('token'))
+expectType<Promise<CognitoAccessTokenClaims | CognitoMachineAccessTokenClaims>>(app.cognito.verifyAccessToken('token'))
 expectType<Promise<CognitoIdTokenClaims>>(app.cognito.verifyIdToken('token', 'nonce'))
 expectType<Record<string, string>>(app.cognito.sealSession({ accessToken: 'a', idToken: 'i', refreshToken: 'r' }))
 expectError(app.cognito.requireGroups('admin'))
+expectType<preHandlerAsyncHookHandler>(app.cognito.guard({ kind: 'machine', clients: ['partner'], audience: 'https://api.example.com', scopes: ['orders/read'] }))
+expectType<preHandlerAsyncHookHandler>(app.cognito.guard({ kind: 'user', audience: ['a', 'b'], checkRevoked: true }))
+expectError(app.cognito.guard({ kind: 'robot' }))
+expectType<Promise<string>>(app.cognito.clientCredentials({ scopes: ['orders/read'] }))
+app.register(fastifyCognito, {
+  ...options,
+  acceptClientIds: ['mobile'],
+  resource: 'https://api.example.com',
+  audience: 'https://api.example.com',
+  machineClient: { clientId: 'm2m', clientSecret: 'secret' },
+  revocationCheckTtl: 10,
+  alb: { signers: ['arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1'], region: 'eu-west-1' }
+})
+expectError(app.register(fastifyCognito, { ...options, machineClient: { clientId: 'm2m' } }))
 
 app.get('/me', { preHandler: app.cognito.authenticate }, async (request: FastifyRequest, reply: FastifyReply) => {
   expectType<CognitoIdentity | null>(request.cognito)
   if (request.cognito !== null) {
     expectType<readonly string[]>(request.cognito.groups)
-    expectType<'cookie' | 'bearer'>(request.cognito.source)
-    expectType<string>(request.cognito.accessToken.client_id)
+    expectType<'cookie' | 'bearer' | 'alb'>(request.cognito.source)
+    expectType<'user' | 'machine'>(request.cognito.kind)
+    expectType<string>(request.cognito.clientId)
+    expectType<string>(request.cognito.username)
     expectType<CognitoIdTokenClaims | null>(request.cognito.idToken)
     expectType<string | undefined>(request.cognito.idToken?.email)
+    expectType<string | undefined>(request.cognito.accessToken?.client_id)
+    // A machine: client credentials claims, no groups claim, never an ID token.
+    if (request.cognito.kind === 'machine') {
+      expectType<CognitoMachineIdentity>(request.cognito)
+      expectType<'bearer'>(request.cognito.source)
+      expectType<null>(request.cognito.idToken)
+      expectType<undefined>(request.cognito.accessToken.username)
+    } else if (request.cognito.source === 'alb') {
+      expectType<CognitoAlbIdentity>(request.cognito)
+      expectType<CognitoAccessTokenClaims | null>(request.cognito.accessToken)
+      expectType<string | undefined>(request.cognito.albData.email)
+    } else {
+      // A user of a session or a bearer token: the fields of before, unchanged.
+      expectType<CognitoUserIdentity>(request.cognito)
+      expectType<string>(request.cognito.accessToken.username)
+      expectType<string>(request.cognito.accessToken.client_id)
+    }
   }
+  expectType<Promise<string>>(app.cognito.accessToken(request, reply))
+  expectType<Promise<Record<string, unknown>>>(app.cognito.userInfo(request))
   return app.cognito.login(request, reply, { returnTo: '/me', identityProvider: 'Google', prompt: 'login' })
 })
 
@@ -59,3 +98,8 @@ expectAssignable<Error>(new UnauthenticatedError())
 
 const pool: Promise<TestPool> = createTestPool({ clientId: 'test-client' })
 expectType<Promise<TestPool>>(pool)
+pool.then(async (p) => {
+  expectType<string>(await p.mintMachineToken({ clientId: 'm2m', scopes: ['orders/read'] }))
+  const alb: TestAlb = await createTestAlb()
+  expectType<Record<string, string>>(await alb.mintAlbHeaders({ pool: p, username: 'alice' }))
+})
