@@ -76,6 +76,16 @@ t.test('with session cookies only, an unguarded route gets the session\'s token'
   t.equal((await cookieOnly.inject({ url: '/open', cookies: cookieOnly.cognito.sealSession(tokens) })).body, tokens.accessToken)
 })
 
+t.test('with the refresh flow off, a nearly expired session token is returned as it is', async (t) => {
+  const noRefresh = await buildApp(t, { ...idpOptions(pool, idp), refresh: false }, {
+    routes: (app) => app.get('/open', async (request, reply) => app.cognito.accessToken(request, reply))
+  })
+  const tokens = await pool.mintTokens({ username: 'alice', expiresIn: 30 })
+  const before = idp.counts.token
+  t.equal((await noRefresh.inject({ url: '/open', cookies: noRefresh.cognito.sealSession(tokens) })).body, tokens.accessToken)
+  t.equal(idp.counts.token, before)
+})
+
 t.test('with bearer tokens only, a request without one is a 401', async (t) => {
   const bearerOnly = await buildApp(t, { ...idpOptions(pool, idp), tokenSources: { bearer: true, cookie: false } }, {
     routes: (app) => app.get('/open', async (request, reply) => app.cognito.accessToken(request, reply))

@@ -29,6 +29,11 @@ t.test('a header signed by our ALB identifies the user, with groups from the acc
   t.equal((await app.inject({ url: '/admin', headers })).statusCode, 200)
 })
 
+t.test('claims without exp rely on the header\'s exp', async (t) => {
+  const headers = await alb.mintAlbHeaders({ pool, username: 'alice', claims: { exp: undefined } })
+  t.equal((await app.inject({ url: '/me', headers })).statusCode, 200)
+})
+
 t.test('keys are cached by kid: one fetch for many requests', async (t) => {
   const before = alb.keyRequests
   for (let i = 0; i < 3; i++) await app.inject({ url: '/me', headers: await alb.mintAlbHeaders({ pool, username: 'alice' }) })

@@ -145,7 +145,7 @@ t.test('down: the connection is dropped without any answer, on every endpoint', 
   for (const endpoint of ENDPOINTS) {
     await t.rejects(call(idp, endpoint), { code: 'UND_ERR_SOCKET' }, endpoint)
   }
-  t.same(idp.counts, { jwks: 1, token: 1, revoke: 1 }, 'each request was received once (not retried)')
+  t.same(idp.counts, { jwks: 1, token: 1, revoke: 1, userinfo: 0 }, 'each request was received once (not retried)')
 })
 
 t.test('hang: no answer ever arrives, and close() ends the hanging request', async (t) => {
@@ -255,9 +255,9 @@ t.test('counts tally requests per endpoint; unknown paths and wrong methods do n
   await call(idp, 'jwks')
   await call(idp, 'jwks')
   await call(idp, 'token')
-  t.same(idp.counts, { jwks: 2, token: 1, revoke: 0 })
+  t.same(idp.counts, { jwks: 2, token: 1, revoke: 0, userinfo: 0 })
 
-  const notFound = await request(`${idp.url}/oauth2/userInfo`, { dispatcher: agent })
+  const notFound = await request(`${idp.url}/oauth2/introspect`, { dispatcher: agent })
   t.equal(notFound.statusCode, 404)
   await notFound.body.dump()
   const wrongPool = await request(`${idp.url}/us-east-1_Other/.well-known/jwks.json`, { dispatcher: agent })
@@ -266,7 +266,7 @@ t.test('counts tally requests per endpoint; unknown paths and wrong methods do n
   const getToken = await request(`${idp.url}/oauth2/token`, { dispatcher: agent })
   t.equal(getToken.statusCode, 405)
   await getToken.body.dump()
-  t.same(idp.counts, { jwks: 2, token: 1, revoke: 0 })
+  t.same(idp.counts, { jwks: 2, token: 1, revoke: 0, userinfo: 0 })
 })
 
 t.test('a real client sees the faults: jose JWKS fetches time out on hang and fail on garbage', async (t) => {
