@@ -59,12 +59,12 @@ t.test('one grant in flight per scope set: a burst shares it', async (t) => {
 })
 
 t.test('renewed ahead at 3/4 of its life: the old token serves while one grant renews it', async (t) => {
-  const { idp, app, issued } = await setup(t, 4)
+  const { idp, app, issued } = await setup(t, 8)
   const first = await app.cognito.clientCredentials({ scopes: ['a/x'] })
   await sleep(2000)
   t.equal(await app.cognito.clientCredentials({ scopes: ['a/x'] }), first, 'before 3/4: the cached token, no grant')
   t.equal(idp.counts.token, 1)
-  await sleep(1100)
+  await sleep(4300)
   t.equal(await app.cognito.clientCredentials({ scopes: ['a/x'] }), first, 'past 3/4: still the old token, renewal started')
   while (idp.counts.token < 2) await sleep(20)
   await sleep(50)
@@ -73,16 +73,16 @@ t.test('renewed ahead at 3/4 of its life: the old token serves while one grant r
 })
 
 t.test('a failed renewal keeps serving the token until it expires', async (t) => {
-  const { idp, app } = await setup(t, 2)
+  const { idp, app } = await setup(t, 6)
   idp.setToken('status500')
   const first = await app.cognito.clientCredentials().catch(() => undefined)
   t.equal(first, undefined, 'no token yet: the failure is the caller\'s')
   idp.setToken('ok')
   const token = await app.cognito.clientCredentials()
-  await sleep(1600)
+  await sleep(4800)
   idp.setToken('status500')
   t.equal(await app.cognito.clientCredentials(), token, 'past 3/4, renewal failing: the token still serves')
-  await sleep(600)
+  await sleep(1400)
   await t.rejects(app.cognito.clientCredentials(), { code: 'FST_COGNITO_IDP_ERROR', statusCode: 502 }, 'expired: the grant is needed and fails')
 })
 
