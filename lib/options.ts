@@ -6,6 +6,7 @@ import { hkdfSync } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 import { InvalidOptionError } from './errors.js'
 import type { CodecConfig, Purpose } from './session/codec.js'
+import { sanitizeReturnTo } from './protocol/return-to.js'
 import { parsePoolId } from './util/pool-id.js'
 import type { FastifyCognitoOptions, LoginResult, SameSite } from './types.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -181,10 +182,9 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
     refresh: routePath(routes.refresh, 'routes.refresh', '/refresh'),
     logout: routePath(routes.logout, 'routes.logout', '/logout')
   }
-  const defaultReturnTo = options.defaultReturnTo === undefined ? '/' : options.defaultReturnTo
-  if (typeof defaultReturnTo !== 'string' || !defaultReturnTo.startsWith('/') || defaultReturnTo.startsWith('//')) {
-    fail('defaultReturnTo', 'must be a same-origin path starting with "/"')
-  }
+  // The same rule as a login's returnTo: "/\\evil.example" is another origin to a browser.
+  const defaultReturnTo = options.defaultReturnTo === undefined ? '/' : sanitizeReturnTo(options.defaultReturnTo)
+  if (defaultReturnTo === undefined) fail('defaultReturnTo', 'must be a same-origin path starting with "/"')
   if (options.onLogin !== undefined && typeof options.onLogin !== 'function') fail('onLogin', 'must be a function')
 
   const sources = options.tokenSources ?? {}

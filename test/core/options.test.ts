@@ -97,6 +97,8 @@ t.test('wrong option values fail ready() with a message naming the option', asyn
     ['a defaultReturnTo that is another origin', { defaultReturnTo: '//evil.example' }, 'option defaultReturnTo must be a same-origin path'],
     ['a defaultReturnTo that is absolute', { defaultReturnTo: 'https://evil.example/' }, 'option defaultReturnTo must be a same-origin path'],
     ['a defaultReturnTo that is not a string', { defaultReturnTo: 3 }, 'option defaultReturnTo must be a same-origin path'],
+    ['a defaultReturnTo with a backslash after the slash (another origin to a browser)', { defaultReturnTo: '/\\evil.example' }, 'option defaultReturnTo must be a same-origin path'],
+    ['a defaultReturnTo that decodes to another origin once normalised', { defaultReturnTo: '/./%2f%2fevil.example' }, 'option defaultReturnTo must be a same-origin path'],
     ['an onLogin that is not a function', { onLogin: 'go' }, 'option onLogin must be a function'],
     ['a route path without slash', { routes: { login: 'login' } }, 'option routes.login must be a path starting with "/", or false'],
     ['a route path with a space', { routes: { logout: '/log out' } }, 'option routes.logout must be a path'],
