@@ -153,9 +153,19 @@ export function toIssuedTokenError (err: unknown): Error {
 /** Cognito's authorize errors that mean Cognito failed, not the request. */
 const AUTHORIZE_FAILURES = new Set(['server_error', 'temporarily_unavailable'])
 
-/** Maps `?error=` on the callback: Cognito failing is a 502, a refused login a 400. */
+/**
+ * The error codes an authorize answer can carry (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6), which are the
+ * ones Cognito documents. Only these are named back; anything else a link could carry is `unknown_error`.
+ */
+const AUTHORIZE_ERRORS = new Set([
+  'invalid_request', 'unauthorized_client', 'access_denied', 'unsupported_response_type', 'invalid_scope',
+  'server_error', 'temporarily_unavailable', 'login_required', 'interaction_required', 'consent_required',
+  'account_selection_required'
+])
+
+/** Maps `?error=` on the callback of a login in progress: Cognito failing is a 502, a refused login a 400. */
 export function toAuthorizeError (value: unknown): Error {
-  const code = safeErrorCode(value)
+  const code = typeof value === 'string' && AUTHORIZE_ERRORS.has(value) ? value : 'unknown_error'
   return AUTHORIZE_FAILURES.has(code) ? new IdpError(`authorize answered ${code}`) : new AuthorizeError(code)
 }
 

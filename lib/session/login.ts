@@ -66,10 +66,11 @@ export class LoginFlow {
   async complete (request: FastifyRequest, reply: FastifyReply, query: CallbackQuery): Promise<{ identity: CognitoIdentity, returnTo: string }> {
     const { state } = query
     const tx = state === undefined ? undefined : this.#take(request, reply, state)
-    if (query.error !== undefined) throw toAuthorizeError(query.error)
+    // Nothing is believed before the transaction: an `?error=` link sent to anyone is a 400 like any callback without one.
     if (tx === undefined) {
       throw new LoginTransactionError(state === undefined ? 'no state' : 'the state matches no login in progress of this browser', this.#config.loginPath)
     }
+    if (query.error !== undefined) throw toAuthorizeError(query.error)
     const { code } = query
     if (code === undefined || code === '' || code.length > 2048) throw new InvalidCallbackError('no authorization code')
     const tokens = await this.#grants.authorizationCode(code, tx.codeVerifier, tx.nonce)

@@ -125,12 +125,22 @@ t.test('Cognito\'s ?error= answers: 400 for the request\'s fault, 502 for Cognit
   t.equal(denied.json().code, 'FST_COGNITO_AUTHORIZE_ERROR')
   t.match(denied.json().message, 'access_denied')
   t.ok(setCookieLines(denied).some(l => l.startsWith(`${Object.keys(tx.jar)[0] as string}=;`)), 'the transaction is spent')
-  const down = await app.inject({ url: '/auth/callback', query: { error: 'server_error' } })
+  const pending = await login()
+  const down = await app.inject({ url: '/auth/callback', query: { error: 'server_error', state: pending.state }, cookies: pending.jar })
   t.equal(down.statusCode, 502)
   t.equal(down.json().code, 'FST_COGNITO_IDP_ERROR')
   const injected = await app.inject({ url: '/auth/callback', query: { error: '<img src=x onerror=alert(1)>' } })
   t.equal(injected.statusCode, 400)
   t.notMatch(injected.body, '<img', 'the error code is not echoed')
+})
+
+t.test('a forged ?error=server_error with no login in progress is a 400, not a 502 naming the link\'s code', async (t) => {
+  for (const query of [{ error: 'server_error' }, { error: 'server_error', state: 'x'.repeat(43) }, { error: 'temporarily_unavailable', state: (await login()).state }]) {
+    const res = await app.inject({ url: '/auth/callback', query })
+    t.equal(res.statusCode, 400)
+    t.equal(res.json().code, 'FST_COGNITO_LOGIN_TRANSACTION')
+    t.notMatch(res.json().message, /server_error|temporarily_unavailable/)
+  }
 })
 
 t.test('malformed callbacks are 400, never 500: arrays, missing or odd parameters', async (t) => {
