@@ -102,11 +102,9 @@ export function toJwksFetchError (err: unknown): JwksFetchError {
   return new JwksFetchError(`JWKS fetch failed: ${reason}`, { cause: err })
 }
 
-/** Maps a failure of a call to Cognito's endpoints (transport, bad answer) to a 502. */
+/** Maps a failure of a call to Cognito's endpoints (a transport failure in words, or an already coded error) to a 502. */
 export function toIdpError (err: unknown): Error {
-  if (isFastifyCognitoError(err)) return err
-  if (err instanceof TransportError) return new IdpError(err.message, { cause: err })
-  return new IdpError('failed', { cause: err })
+  return isFastifyCognitoError(err) ? err : new IdpError((err as TransportError).message, { cause: err })
 }
 
 /**

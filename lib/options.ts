@@ -42,8 +42,7 @@ export interface ResolvedConfig {
     secure: boolean
     path: string
     names: Record<'access' | 'id' | 'refresh', string>
-    transactionPrefix: string
-    transactionPath: string
+    transactionName: string
     maxAge: number
     refreshMaxAge: number
     transactionMaxAge: number
@@ -171,7 +170,6 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
   if (typeof baseName !== 'string' || !COOKIE_NAME.test(baseName)) fail('cookie.name', 'must be 1 to 32 letters, digits, "_" or "-"')
   // __Host- binds a cookie to this exact host, Secure, Path=/ (RFC 6265bis): a sibling subdomain cannot plant or overwrite it.
   const hostPrefix = secure && cookieDomain === undefined ? '__Host-' : ''
-  const securePrefix = secure ? '__Secure-' : ''
 
   const routes = options.routes ?? {}
   if (typeof routes !== 'object') fail('routes', 'must be an object (set a route to false to not mount it)')
@@ -233,9 +231,9 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
         id: `${hostPrefix}${baseName}_id`,
         refresh: `${hostPrefix}${baseName}_refresh`
       },
-      transactionPrefix: `${securePrefix}${baseName}_tx_`,
-      // The transaction cookie only travels to the callback.
-      transactionPath: callbackPath,
+      // Login transactions bind a login to the browser that started it: host-only, and `__Host-` when
+      // Secure (whatever cookie.domain says), so a sibling subdomain can neither plant nor read one.
+      transactionName: `${secure ? '__Host-' : ''}${baseName}_tx`,
       maxAge,
       refreshMaxAge,
       transactionMaxAge

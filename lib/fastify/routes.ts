@@ -21,8 +21,8 @@ export interface RoutesConfig {
 }
 
 /** Starts a login from any handler: the transaction cookie, then the redirect to Cognito. */
-export function startLogin (login: LoginFlow, reply: FastifyReply, options?: LoginOptions): FastifyReply {
-  const url = login.begin(reply, options)
+export function startLogin (login: LoginFlow, request: FastifyRequest, reply: FastifyReply, options?: LoginOptions): FastifyReply {
+  const url = login.begin(request, reply, options)
   reply.header('cache-control', 'no-store')
   return reply.redirect(url, 302)
 }
@@ -39,7 +39,7 @@ export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle:
     if (config.routes.login !== false) {
       fastify.get(config.routes.login, async (request, reply) => {
         const { query } = request
-        return startLogin(login, reply, {
+        return startLogin(login, request, reply, {
           returnTo: param(query, 'returnTo'),
           identityProvider: param(query, 'identity_provider'),
           lang: param(query, 'lang'),

@@ -23,8 +23,7 @@ export interface CookieLayoutConfig {
   sameSite: 'lax' | 'strict' | 'none'
   secure: boolean
   names: Record<SessionCookie, string>
-  transactionPrefix: string
-  transactionPath: string
+  transactionName: string
   maxAge: number
   refreshMaxAge: number
   transactionMaxAge: number
@@ -34,10 +33,12 @@ export class CookieLayout {
   readonly #config: CookieLayoutConfig
   readonly #parse: (header: string) => Cookies
   readonly #budget = new Map<SessionCookie, number>()
+  readonly #serialize: (name: string, value: string, options: SerializeOptions) => string
 
   constructor (config: CookieLayoutConfig, parse: (header: string) => Cookies, serialize: (name: string, value: string, options: SerializeOptions) => string) {
     this.#config = config
     this.#parse = parse
+    this.#serialize = serialize
     // How many value bytes each cookie can hold once its name and attributes are counted.
     for (const kind of ['access', 'id', 'refresh'] as const) {
       const attributes = serialize(`${config.names[kind]}.${MAX_CHUNKS}`, '', this.options(kind))
@@ -45,18 +46,31 @@ export class CookieLayout {
     }
   }
 
-  /** The attributes of a cookie of `kind`. */
+  /**
+   * The attributes of a cookie of `kind`. The transaction cookie is host-only and always
+   * SameSite=Lax: the callback is a top-level navigation from Cognito's site, which a Strict cookie
+   * would never reach, whatever SameSite the session cookies use.
+   */
   options (kind: SessionCookie | 'tx'): SerializeOptions {
     const cookie = this.#config
-    const maxAge = kind === 'refresh' ? cookie.refreshMaxAge : kind === 'tx' ? cookie.transactionMaxAge : cookie.maxAge
+    if (kind === 'tx') return { httpOnly: true, secure: cookie.secure, sameSite: 'lax', path: '/', maxAge: cookie.transactionMaxAge }
     return {
       httpOnly: true,
       secure: cookie.secure,
       sameSite: cookie.sameSite,
-      path: kind === 'tx' ? cookie.transactionPath : '/',
-      maxAge,
+      path: '/',
+      maxAge: kind === 'refresh' ? cookie.refreshMaxAge : cookie.maxAge,
       ...(cookie.domain !== undefined ? { domain: cookie.domain } : {})
     }
+  }
+
+  /** Whether a sealed value fits in one cookie of `kind` (name and attributes counted). */
+  fits (kind: SessionCookie | 'tx', sealed: string): boolean {
+    return this.#serialize(this.#name(kind), sealed, this.options(kind)).length <= COOKIE_LIMIT
+  }
+
+  #name (kind: SessionCookie | 'tx'): string {
+    return kind === 'tx' ? this.#config.transactionName : this.#config.names[kind]
   }
 
   /** The request's cookies, parsed once and only when a guard or route needs them. */
@@ -122,8 +136,8 @@ export class CookieLayout {
     }
   }
 
-  /** Each login attempt has its own cookie, named after its state, so two tabs never clobber each other. */
-  transactionName (state: string): string {
-    return `${this.#config.transactionPrefix}${state.slice(0, 16)}`
+  /** The login transactions cookie's name. */
+  get transactionName (): string {
+    return this.#config.transactionName
   }
 }

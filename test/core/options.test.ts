@@ -229,7 +229,7 @@ t.test('an https redirectUri makes cookies Secure with the __Host- prefix (no Do
     t.notMatch(line, /Domain=/i, 'no Domain')
   }
   const login = await app.inject({ url: '/login' })
-  t.match(setCookieLines(login)[0], /^__Secure-cognito_tx_[A-Za-z0-9_-]{16}=.*; Path=\/auth\/callback;.*Secure/, 'the transaction cookie is __Secure- on the callback path')
+  t.match(setCookieLines(login)[0], /^__Host-cognito_tx=.*; Path=\/;.*Secure/, 'the transaction cookie is __Host- on Path=/')
 })
 
 t.test('a plain-http localhost redirectUri turns Secure off and drops the prefixes', async (t) => {
@@ -238,7 +238,7 @@ t.test('a plain-http localhost redirectUri turns Secure off and drops the prefix
   t.same(lines.map(l => l.split('=')[0]).sort(), ['cognito_access', 'cognito_id', 'cognito_refresh'])
   for (const line of lines) t.notMatch(line, /Secure/)
   const login = await app.inject({ url: '/login' })
-  t.match(setCookieLines(login)[0], /^cognito_tx_/)
+  t.match(setCookieLines(login)[0], /^cognito_tx=/)
   t.notMatch(setCookieLines(login)[0], /Secure/)
 })
 
@@ -256,7 +256,10 @@ t.test('cookie.secure false on https drops the prefix; a cookie Domain means Sec
     t.match(line, /; SameSite=Strict/)
   }
   t.same(Object.keys(shared.cognito.sealSession({ accessToken: 'a', idToken: 'b', refreshToken: 'c' })).sort(), ['shop_access', 'shop_id', 'shop_refresh'])
-  t.match(setCookieLines(await shared.inject({ url: '/login' }))[0], /^__Secure-shop_tx_/)
+  const tx = setCookieLines(await shared.inject({ url: '/login' }))[0] as string
+  t.match(tx, /^__Host-shop_tx=/, 'the transaction cookie stays __Host- (host-only) even when the session cookies have a Domain')
+  t.notMatch(tx, /Domain=/i)
+  t.match(tx, /; SameSite=Lax/, 'and Lax, whatever the session cookies\' SameSite: the callback is a cross-site navigation')
 })
 
 t.test('routes set to false are not mounted; custom paths are', async (t) => {
