@@ -113,7 +113,7 @@ t.test('a replayed callback after a successful login is refused', async (t) => {
   const url = callbackUrl({ code: issueCode(nonce), state })
   const captured = jar.clone()
   t.equal((await get(jar, url)).statusCode, 302, 'the first callback logs in')
-  t.notOk(jar.names().some(n => n.startsWith('cognito_tx_')), 'the transaction cookie was cleared')
+  t.notOk(jar.names().some(n => n === 'cognito_tx'), 'the transaction cookie was cleared')
 
   const before = idp.counts.token
   const replay = await get(jar.clone(), url)
@@ -137,10 +137,6 @@ t.test('a state from another browser\'s login is refused (login CSRF)', async (t
   const res = await get(victim, callbackUrl({ code: attackerCode, state: a.state }))
   assertRefusedWithoutSession(t, res, 400, 'FST_COGNITO_LOGIN_TRANSACTION')
 
-  // The victim's own transaction cookie copied under the name the attacker's state points to.
-  const [victimTx] = victim.names().filter(n => n.startsWith('cognito_tx_'))
-  const renamed = new CookieJar().set(`cognito_tx_${a.state.slice(0, 16)}`, victim.get(victimTx as string) as string, CALLBACK)
-  assertRefusedWithoutSession(t, await get(renamed, callbackUrl({ code: attackerCode, state: a.state })), 400, 'FST_COGNITO_LOGIN_TRANSACTION')
   t.equal(idp.counts.token, before, 'the token endpoint was never called')
 
   // The attacker's own browser can still finish its login: the attempt spent nothing of it.
