@@ -69,7 +69,7 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
     },
     verifyAccessToken: token => verifier.verifyAccessToken(token),
     verifyIdToken: (token, nonce) => verifier.verifyIdToken(token, nonce),
-    login: (request, reply, loginOptions) => startLogin(login, request, reply, loginOptions),
+    login: (request, reply, loginOptions) => startLogin(login, config.appOrigin, request, reply, loginOptions),
     sealSession: tokens => store.seal(tokens),
     logoutUrl: config.logoutUrl
   }

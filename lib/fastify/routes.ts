@@ -20,11 +20,35 @@ export interface RoutesConfig {
   onLogin: ((request: FastifyRequest, reply: FastifyReply, login: LoginResult) => unknown) | undefined
 }
 
-/** Starts a login from any handler: the transaction cookie, then the redirect to Cognito. */
-export function startLogin (login: LoginFlow, request: FastifyRequest, reply: FastifyReply, options?: LoginOptions): FastifyReply {
+/** Marks a login request the plugin already moved to the redirect URI's host, so that it is never moved twice. */
+const MOVED = 'cognito_moved'
+
+/**
+ * Starts a login from any handler: the transaction cookie, then the redirect to Cognito. A login
+ * opened under another host name than the redirect URI's (`127.0.0.1` for `localhost`, the apex for
+ * `www.`) would set its transaction cookie where the callback never reads it: the browser is first
+ * moved to the same path on the redirect URI's origin, once.
+ */
+export function startLogin (login: LoginFlow, appOrigin: string, request: FastifyRequest, reply: FastifyReply, options?: LoginOptions): FastifyReply {
+  const app = new URL(appOrigin)
+  if (hostOf(request) !== app.host && param(request.query, MOVED) === undefined) {
+    const target = new URL(request.url, app)
+    target.searchParams.set(MOVED, '1')
+    reply.header('cache-control', 'no-store')
+    return reply.redirect(target.href, 302)
+  }
   const url = login.begin(request, reply, options)
   reply.header('cache-control', 'no-store')
   return reply.redirect(url, 302)
+}
+
+/** The request's host as a URL would name it (no default port). */
+function hostOf (request: FastifyRequest): string {
+  try {
+    return new URL(`${request.protocol}://${request.host}`).host
+  } catch {
+    return ''
+  }
 }
 
 /** Registers the routes, in an encapsulated context: the form parser it adds stays out of the app. */
@@ -39,7 +63,7 @@ export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle:
     if (config.routes.login !== false) {
       fastify.get(config.routes.login, async (request, reply) => {
         const { query } = request
-        return startLogin(login, request, reply, {
+        return startLogin(login, config.appOrigin, request, reply, {
           returnTo: param(query, 'returnTo'),
           identityProvider: param(query, 'identity_provider'),
           lang: param(query, 'lang'),
@@ -79,13 +103,33 @@ export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle:
     }
 
     if (config.routes.logout !== false) {
-      fastify.get(config.routes.logout, async (request, reply) => {
-        assertSameOrigin(request, config.appOrigin, { allowSameSite: true })
+      const logoutPath = config.routes.logout
+      const logout = async (request: FastifyRequest, reply: FastifyReply, status: 302 | 303): Promise<FastifyReply> => {
         await lifecycle.end(request, reply)
         reply.header('cache-control', 'no-store')
         // Cognito's own login cookie lives on: only its /logout ends it.
-        return reply.redirect(config.logoutUrl, 302)
+        return reply.redirect(config.logoutUrl, status)
+      }
+      fastify.get(logoutPath, async (request, reply) => {
+        assertSameOrigin(request, config.appOrigin, { allowSameSite: true })
+        // A browser says where a navigation comes from (Fetch Metadata, or Origin). A request that says
+        // neither may be an old browser or an image tag on any page: it gets a button, not a logout.
+        if (request.headers.origin === undefined && request.headers['sec-fetch-site'] === undefined) {
+          reply.header('cache-control', 'no-store')
+          return reply.type('text/html; charset=utf-8').send(confirmLogoutPage(logoutPath))
+        }
+        return logout(request, reply, 302)
+      })
+      fastify.post(logoutPath, async (request, reply) => {
+        assertSameOrigin(request, config.appOrigin, { allowSameSite: false })
+        return logout(request, reply, 303)
       })
     }
   }
+}
+
+/** The page `GET /logout` answers when the request cannot show it came from this app: one button that posts the logout. */
+function confirmLogoutPage (path: string): string {
+  const action = path.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
+  return `<!doctype html><meta charset="utf-8"><title>Sign out</title><form method="post" action="${action}"><button type="submit">Sign out</button></form>\n`
 }

@@ -29,6 +29,14 @@ export interface CookieLayoutConfig {
   transactionMaxAge: number
 }
 
+/**
+ * An answer that sets or clears a cookie of ours is never stored by a cache: a shared cache would
+ * hand one user's session to the next (RFC 9111 §5.2.2.5). Whatever route the guard ran on.
+ */
+function noStore (reply: FastifyReply): void {
+  reply.header('cache-control', 'no-store')
+}
+
 export class CookieLayout {
   readonly #config: CookieLayoutConfig
   readonly #parse: (header: string) => Cookies
@@ -111,6 +119,7 @@ export class CookieLayout {
 
   /** Sets a session cookie (in chunks when needed) and clears chunks left over from a larger value. */
   write (request: FastifyRequest, reply: FastifyReply, kind: SessionCookie, sealed: string): void {
+    noStore(reply)
     const parts = this.chunks(kind, sealed)
     const options = this.options(kind)
     for (const [name, value] of parts) reply.setCookie(name, value, options)
@@ -119,7 +128,20 @@ export class CookieLayout {
 
   /** Clears a session cookie and every chunk of it the browser sent. */
   clear (request: FastifyRequest, reply: FastifyReply, kind: SessionCookie): void {
+    noStore(reply)
     this.#clearChunks(request, reply, kind, 0)
+  }
+
+  /** Sets the login transactions cookie. */
+  setTransactions (reply: FastifyReply, sealed: string): void {
+    noStore(reply)
+    reply.setCookie(this.#config.transactionName, sealed, this.options('tx'))
+  }
+
+  /** Clears the login transactions cookie. */
+  clearTransactions (reply: FastifyReply): void {
+    noStore(reply)
+    reply.clearCookie(this.#config.transactionName, this.options('tx'))
   }
 
   #chunkName (kind: SessionCookie, index: number): string {

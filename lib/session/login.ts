@@ -74,7 +74,7 @@ export class LoginFlow {
       pending.shift()
       sealed = this.#codec.seal('tx', pending)
     }
-    reply.setCookie(this.#layout.transactionName, sealed, this.#layout.options('tx'))
+    this.#layout.setTransactions(reply, sealed)
     return url
   }
 
@@ -86,7 +86,7 @@ export class LoginFlow {
   async complete (request: FastifyRequest, reply: FastifyReply, query: CallbackQuery): Promise<{ identity: CognitoIdentity, returnTo: string }> {
     const { state } = query
     const pending = this.#pending(request)
-    if (pending.length > 0) reply.clearCookie(this.#layout.transactionName, this.#layout.options('tx'))
+    if (pending.length > 0) this.#layout.clearTransactions(reply)
     const tx = state === undefined || !TX_STATE.test(state) ? undefined : pending.find(p => safeEqual(p.state, state))
     // Nothing is believed before the transaction: an `?error=` link sent to anyone is a 400 like any callback without one.
     if (tx === undefined) {

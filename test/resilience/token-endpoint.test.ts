@@ -110,7 +110,7 @@ t.test('logout clears the cookies and redirects to Cognito even when revoke fail
       const before = rig.idp.counts.revoke
       const cookie = cookieHeader(app.cognito.sealSession({ ...await rig.mintTokens(alice), refreshToken: rig.newRefreshToken(alice) }))
       const started = Date.now()
-      const res = await app.inject({ url: '/logout', headers: { cookie } })
+      const res = await app.inject({ url: '/logout', headers: { cookie, 'sec-fetch-site': 'same-origin' } })
       t.equal(res.statusCode, 302)
       t.equal(res.headers.location, app.cognito.logoutUrl)
       t.ok(Date.now() - started < TIMEOUT * 10, 'answered well within 10x the timeout')

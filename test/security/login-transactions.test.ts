@@ -22,7 +22,7 @@ function answerWithNonce (nonce: string): void {
 }
 
 async function startLogin (target: FastifyInstance, jar: CookieJar, returnTo?: string): Promise<{ state: string, nonce: string }> {
-  const res = await target.inject({ url: '/login', query: returnTo === undefined ? {} : { returnTo }, cookies: jar.cookies() })
+  const res = await target.inject({ url: '/login', headers: { host: 'app.example.com' }, query: returnTo === undefined ? {} : { returnTo }, cookies: jar.cookies() })
   jar.store(res)
   const params = new URL(res.headers.location as string).searchParams
   return { state: params.get('state') as string, nonce: params.get('nonce') as string }
@@ -84,7 +84,21 @@ t.test('a returnTo too long to keep falls back to defaultReturnTo instead of gro
 
 t.test('a Strict session SameSite still completes a login: the transaction cookie is Lax', async (t) => {
   const strict = await buildApp(t, { ...idpOptions(pool, idp), ...HTTPS, cookie: { sameSite: 'strict' } })
-  const res = await strict.inject({ url: '/login' })
+  const res = await strict.inject({ url: '/login', headers: { host: 'app.example.com' } })
   const tx = setCookieLines(res)[0] as string
   t.match(tx, /^__Host-cognito_tx=.*; SameSite=Lax/)
+})
+
+t.test('a login opened under another host name is first moved to the redirect URI\'s host, same path and returnTo, once', async (t) => {
+  const res = await app.inject({ url: '/login?returnTo=%2Forders', headers: { host: 'www.app.example.com' } })
+  t.equal(res.statusCode, 302)
+  const moved = new URL(res.headers.location as string)
+  t.equal(moved.host, 'app.example.com')
+  t.equal(moved.pathname, '/login')
+  t.equal(moved.searchParams.get('returnTo'), '/orders')
+  t.equal(res.headers['set-cookie'], undefined, 'no transaction is started on the wrong host')
+  // Arrived (or a proxy that rewrites Host): the login starts, never a second move.
+  const again = await app.inject({ url: `${moved.pathname}${moved.search}`, headers: { host: 'internal-name:8080' } })
+  t.match(again.headers.location, /\/oauth2\/authorize\?/)
+  t.match(setCookieLines(again)[0], /^__Host-cognito_tx=/)
 })
