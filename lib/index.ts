@@ -94,7 +94,7 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
 const plugin = fp(fastifyCognito, { fastify: '5.x', name: 'fastify-cognito' })
 export default plugin
 export { plugin as fastifyCognito }
-export { optionsFromEnv } from './options.js'
+export { optionsFromEnv } from './env.js'
 // The coded errors, for `instanceof` and `error.code` in an app's error handler; the mapping helpers stay internal.
 export {
   AccessDeniedError, AuthorizeError, CodeRejectedError, CookieBudgetError, CrossSiteRequestError, GroupRequiredError, IdpError, IdpTokenError,
