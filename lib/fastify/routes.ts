@@ -18,6 +18,7 @@ export interface RoutesConfig {
   defaultReturnTo: string
   logoutUrl: string
   onLogin: ((request: FastifyRequest, reply: FastifyReply, login: LoginResult) => unknown) | undefined
+  cookie: { sameSite: 'lax' | 'strict' | 'none' }
 }
 
 /** Marks a login request the plugin already moved to the redirect URI's host, so that it is never moved twice. */
@@ -87,6 +88,14 @@ export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle:
           const result = await config.onLogin(request, reply, { identity, returnTo })
           if (reply.sent || result !== undefined) return result
         }
+        // The callback is a navigation that started on Cognito's site: a browser does not send the
+        // Strict cookies just set on a redirect of it, and the guard at returnTo would start another
+        // login. A page of ours that moves on by itself starts a same-site navigation, which sends them.
+        // No Referer: this URL holds the (spent) authorization code.
+        if (config.cookie.sameSite === 'strict') {
+          reply.header('referrer-policy', 'no-referrer')
+          return reply.type('text/html; charset=utf-8').send(continuePage(returnTo))
+        }
         return reply.redirect(returnTo, 302)
       })
     }
@@ -126,6 +135,12 @@ export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle:
       })
     }
   }
+}
+
+/** The page the callback answers when the session cookies are SameSite=Strict: it moves the browser to `returnTo` by itself. */
+function continuePage (returnTo: string): string {
+  const url = returnTo.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
+  return `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${url}"><title>Signed in</title><p><a href="${url}">Continue</a></p>\n`
 }
 
 /** The page `GET /logout` answers when the request cannot show it came from this app: one button that posts the logout. */
