@@ -176,3 +176,7 @@ export function isFastifyCognitoError (err: unknown): err is Error & { code: str
 export const InvalidLoginRequestError = createError('FST_COGNITO_INVALID_LOGIN_REQUEST', 'Invalid login request: %s', 400)
 /** Cognito issued a token too large to keep in the session cookies, even split into chunks. */
 export const CookieBudgetError = createError('FST_COGNITO_TOKEN_TOO_LARGE', 'Cognito issued a %s token too large for the session cookies', 502)
+/** The session reached its absolute or idle timeout (`session` option) and has ended. */
+export const SessionExpiredError = createError('FST_COGNITO_SESSION_EXPIRED', 'Session ended: %s', 401)
+/** The route needs a more recent sign-in than the session's (`maxAge` guard option, RFC 9470). */
+export const StepUpRequiredError = createError('FST_COGNITO_STEP_UP_REQUIRED', 'A more recent sign-in is required (max_age %s)', 401)

@@ -14,7 +14,8 @@ import fastifyCookie from '@fastify/cookie'
 import type { FastifyInstance } from 'fastify'
 import { InvalidOptionError } from './errors.js'
 import { atLeastOne, createGuardFactory } from './fastify/guards.js'
-import { routesPlugin, startLogin } from './fastify/routes.js'
+import { startLogin } from './fastify/login-routes.js'
+import { routesPlugin } from './fastify/routes.js'
 import { resolveOptions } from './options.js'
 import { Grants } from './protocol/grants.js'
 import { JwksCache } from './protocol/jwks-cache.js'
@@ -55,7 +56,7 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
   const lifecycle = new SessionLifecycle(config, store, verifier, grants)
   const login = new LoginFlow(config, codec, layout, grants, lifecycle)
 
-  const guard = createGuardFactory(config, verifier, lifecycle)
+  const guard = createGuardFactory(config, verifier, lifecycle, request => layout.cookies(request))
   const decorator: FastifyCognito = {
     authenticate: guard(),
     identify: guard({ optional: true }),
@@ -76,7 +77,7 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
   fastify.decorateRequest('cognito', null)
   fastify.decorate('cognito', decorator)
 
-  await fastify.register(routesPlugin(config, login, lifecycle))
+  await fastify.register(routesPlugin(config, login, lifecycle, decorator.authenticate))
 
   if (config.disabled) {
     fastify.log.warn('fastify-cognito: authentication is DISABLED (disabled: true); every guard lets every request through')
@@ -99,7 +100,7 @@ export { optionsFromEnv } from './env.js'
 export {
   AccessDeniedError, AuthorizeError, CodeRejectedError, CookieBudgetError, CrossSiteRequestError, GroupRequiredError, IdpError, IdpTokenError,
   InvalidCallbackError, InvalidLoginRequestError, InvalidOptionError, InvalidTokenError, JwksUnavailableError, LoginTransactionError,
-  NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, TokenExpiredError, UnauthenticatedError,
+  NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, SessionExpiredError, StepUpRequiredError, TokenExpiredError, UnauthenticatedError,
   isFastifyCognitoError
 } from './errors.js'
 export type * from './types.js'

@@ -24,6 +24,7 @@ export interface ResolvedConfig {
   tokenUrl: string
   revokeUrl: string
   logoutUrl: string
+  passkeysUrl: string
   redirectUri: string
   logoutUri: string
   scopes: readonly string[]
@@ -34,7 +35,9 @@ export interface ResolvedConfig {
   refresh: boolean
   autoRefresh: boolean
   defaultReturnTo: string
-  routes: { login: string | false, callback: string | false, refresh: string | false, logout: string | false }
+  routes: { login: string | false, callback: string | false, refresh: string | false, logout: string | false, signup: string | false, passkeys: string | false }
+  languages: readonly string[]
+  session: { absoluteTimeout: number | undefined, idleTimeout: number | undefined, refreshAhead: number | undefined }
   onLogin: ((request: FastifyRequest, reply: FastifyReply, login: LoginResult) => unknown) | undefined
   cookie: {
     domain: string | undefined
@@ -43,6 +46,9 @@ export interface ResolvedConfig {
     path: string
     names: Record<'access' | 'id' | 'refresh', string>
     transactionName: string
+    /** When the session was last used (idle timeout), and the markers that stop a silent sign-in or a step-up from looping. */
+    seenName: string
+    markers: { silent: string, stepUp: string, passkeys: string }
     maxAge: number
     refreshMaxAge: number
     transactionMaxAge: number
@@ -121,7 +127,23 @@ function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined): Recor
   // HKDF (RFC 5869) turns each secret into one independent 32-byte key per cookie purpose.
   const derive = (purpose: Purpose): Buffer[] =>
     secrets.map(s => Buffer.from(hkdfSync('sha256', s, 'fastify-cognito', `cookie:${purpose}:v1`, 32)))
-  return { access: derive('access'), id: derive('id'), refresh: derive('refresh'), tx: derive('tx'), sid: derive('sid') }
+  return { access: derive('access'), id: derive('id'), refresh: derive('refresh'), tx: derive('tx'), sid: derive('sid'), seen: derive('seen') }
+}
+
+function languageList (value: unknown): readonly string[] {
+  if (value === undefined) return Object.freeze([])
+  if (!Array.isArray(value) || value.some(v => typeof v !== 'string' || !/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/.test(v))) fail('languages', 'must be a list of language tags')
+  return Object.freeze([...value as string[]])
+}
+
+function sessionLifetimes (value: FastifyCognitoOptions['session']): ResolvedConfig['session'] {
+  if (value === undefined) return { absoluteTimeout: undefined, idleTimeout: undefined, refreshAhead: undefined }
+  if (value === null || typeof value !== 'object') fail('session', 'must be an object')
+  const seconds = (v: unknown, name: string): number | undefined => v === undefined ? undefined : positive(v, `session.${name}`, 0)
+  const idleTimeout = seconds(value.idleTimeout, 'idleTimeout')
+  // The idle clock moves at most once a minute (one cookie write a minute): a shorter timeout could not be kept.
+  if (idleTimeout !== undefined && idleTimeout < 120) fail('session.idleTimeout', 'must be at least 120 seconds')
+  return { absoluteTimeout: seconds(value.absoluteTimeout, 'absoluteTimeout'), idleTimeout, refreshAhead: seconds(value.refreshAhead, 'refreshAhead') }
 }
 
 /** Validates the options once, at registration, and returns the frozen configuration. */
@@ -178,7 +200,9 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
     login: routePath(routes.login, 'routes.login', '/login'),
     callback: routePath(routes.callback, 'routes.callback', callbackPath),
     refresh: routePath(routes.refresh, 'routes.refresh', '/refresh'),
-    logout: routePath(routes.logout, 'routes.logout', '/logout')
+    logout: routePath(routes.logout, 'routes.logout', '/logout'),
+    signup: routePath(routes.signup, 'routes.signup', '/signup'),
+    passkeys: routePath(routes.passkeys, 'routes.passkeys', '/passkeys/add')
   }
   // The same rule as a login's returnTo: "/\\evil.example" is another origin to a browser.
   const defaultReturnTo = options.defaultReturnTo === undefined ? '/' : sanitizeReturnTo(options.defaultReturnTo)
@@ -209,6 +233,8 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
     revokeUrl: `${domain}/oauth2/revoke`,
     // Cognito's logout wants client_id and logout_uri; it ignores post_logout_redirect_uri.
     logoutUrl: `${domain}/logout?${new URLSearchParams({ client_id: clientId, logout_uri: logout.href })}`,
+    // Managed login's passkey enrolment (Essentials or Plus tier): client_id and the registered redirect URI.
+    passkeysUrl: `${domain}/passkeys/add?${new URLSearchParams({ client_id: clientId, redirect_uri: redirect.href })}`,
     redirectUri: redirect.href,
     logoutUri: logout.href,
     scopes: Object.freeze([...scopes]),
@@ -220,6 +246,8 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
     autoRefresh: refresh && flag(options.autoRefresh, 'autoRefresh', true),
     defaultReturnTo,
     routes: resolvedRoutes,
+    languages: languageList(options.languages),
+    session: sessionLifetimes(options.session),
     onLogin: options.onLogin,
     cookie: {
       domain: cookieDomain,
@@ -234,6 +262,8 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
       // Login transactions bind a login to the browser that started it: host-only, and `__Host-` when
       // Secure (whatever cookie.domain says), so a sibling subdomain can neither plant nor read one.
       transactionName: `${secure ? '__Host-' : ''}${baseName}_tx`,
+      seenName: `${hostPrefix}${baseName}_seen`,
+      markers: { silent: `${secure ? '__Host-' : ''}${baseName}_silent`, stepUp: `${secure ? '__Host-' : ''}${baseName}_stepup`, passkeys: `${secure ? '__Host-' : ''}${baseName}_passkeys` },
       maxAge,
       refreshMaxAge,
       transactionMaxAge
@@ -241,7 +271,7 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
     codec: {
       keys: deriveKeys(options.secret),
       // A sealed value is refused past its cookie's Max-Age even when a browser replays it.
-      maxAge: { access: maxAge, id: maxAge, refresh: refreshMaxAge, tx: transactionMaxAge, sid: refreshMaxAge },
+      maxAge: { access: maxAge, id: maxAge, refresh: refreshMaxAge, tx: transactionMaxAge, sid: refreshMaxAge, seen: refreshMaxAge },
       openedCacheSize: OPENED_CACHE_SIZE
     },
     loginPath: resolvedRoutes.login === false ? 'your login route' : resolvedRoutes.login,

@@ -47,7 +47,15 @@ export interface FastifyCognitoOptions {
     callback?: string | false
     refresh?: string | false
     logout?: string | false
+    /** Starts a login at Cognito's sign-up page. Default `/signup`. */
+    signup?: string | false
+    /** Sends a signed-in user to Cognito's passkey enrolment and back. Default `/passkeys/add`. */
+    passkeys?: string | false
   }
+  /** Languages of your managed login pages (`['en', 'fr', 'de']`): a login without `lang` picks one from `Accept-Language`. Default none. */
+  languages?: readonly string[]
+  /** Session lifetimes, in seconds; each is off unless set. */
+  session?: SessionLifetimeOptions
   /** Runs after a successful login instead of the redirect to `returnTo`, like flask-cognito-lib's `@cognito_login_callback` handler. */
   onLogin?: (request: FastifyRequest, reply: FastifyReply, login: LoginResult) => unknown
   /** Cookie settings. */
@@ -64,6 +72,16 @@ export interface FastifyCognitoOptions {
   tokenCacheSize?: number
   /** The undici dispatcher for calls to Cognito (proxies, tests). Default: undici's global dispatcher. */
   dispatcher?: Dispatcher
+}
+
+/** Session lifetimes of `FastifyCognitoOptions.session`, in seconds. */
+export interface SessionLifetimeOptions {
+  /** A session ends at most this long after the user signed in (`auth_time`), whatever the refresh token's own life. */
+  absoluteTimeout?: number
+  /** A session unused this long ends. Each guarded request moves it on (at most one cookie write a minute). */
+  idleTimeout?: number
+  /** A guard renews an access token that has less than this long left, so a downstream call made with it does not fail a moment later. */
+  refreshAhead?: number
 }
 
 /** Cookie settings of `FastifyCognitoOptions.cookie`. */
@@ -131,6 +149,8 @@ export interface CognitoIdentity {
   groups: readonly string[]
   /** The access token's scopes. */
   scopes: readonly string[]
+  /** When the user signed in (`auth_time`, seconds since the epoch); refreshes keep it. */
+  authTime: number | undefined
   /** The verified access token's claims. */
   accessToken: CognitoAccessTokenClaims
   /** The verified ID token's claims (the user's attributes); `null` for bearer requests or when not loaded. */
@@ -160,6 +180,10 @@ export interface GuardOptions {
   redirectToLogin?: boolean
   /** Identify the caller when there is a valid session or token, and let anonymous requests through with `request.cognito` null. Default false. */
   optional?: boolean
+  /** With `optional`: an anonymous browser page view tries silent sign-in (`prompt=none`) once per browser session. Default false. */
+  silentLogin?: boolean
+  /** Seconds since the user signed in (`auth_time`) beyond which the route needs a fresh sign-in: a page goes to login with `prompt=login`, an API call gets 401 `insufficient_user_authentication` (RFC 9470). */
+  maxAge?: number
 }
 
 /** Options of `fastify.cognito.login()` and the login route's query. */
@@ -168,10 +192,14 @@ export interface LoginOptions {
   returnTo?: string
   /** Skip the chooser: `COGNITO`, `Google`, `Facebook`, `LoginWithAmazon`, `SignInWithApple` or a federated IdP's name. */
   identityProvider?: string
-  /** The managed login page's language. */
+  /** Skip the chooser by one of a federated IdP's identifiers (an email domain, for example); instead of `identityProvider`. */
+  idpIdentifier?: string
+  /** The managed login page's language; without it, chosen from `Accept-Language` among the plugin's `languages`. */
   lang?: string
-  /** `login`, `select_account`, `none`, `consent`. */
+  /** `none` (silent sign-in: no page, anonymous when there is no session at Cognito), or `login`, `select_account`, `consent` (space-separated). */
   prompt?: string
+  /** Pre-fills the user name on the sign-in page. */
+  loginHint?: string
 }
 
 /** Tokens as stored in the session cookies. */

@@ -5,7 +5,9 @@
  * validated here, when the guard is made (at route definition), never per request.
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
-import { AccessDeniedError, GroupRequiredError, InvalidOptionError, ScopeRequiredError, UnauthenticatedError } from '../errors.js'
+import {
+  AccessDeniedError, GroupRequiredError, InvalidOptionError, ScopeRequiredError, SessionExpiredError, StepUpRequiredError, UnauthenticatedError
+} from '../errors.js'
 import { buildIdentity } from '../protocol/identity.js'
 import type { Verifier } from '../protocol/verifier.js'
 import type { SessionLifecycle } from '../session/lifecycle.js'
@@ -18,7 +20,11 @@ export interface GuardsConfig {
   tokenSources: { cookie: boolean, bearer: boolean }
   redirectToLogin: boolean
   routes: { login: string | false }
+  cookie: { secure: boolean, markers: { silent: string, stepUp: string } }
 }
+
+/** A step-up login that came back still too old (Cognito without managed login ignores `prompt=login`) is not tried again for this long (s). */
+const STEP_UP_RETRY = 120
 
 function stringList (value: unknown, name: string): readonly string[] {
   if (value === undefined) return []
@@ -36,7 +42,10 @@ export function atLeastOne (list: readonly string[], name: string): readonly str
 
 export type GuardFactory = (options?: GuardOptions) => preHandlerAsyncHookHandler
 
-export function createGuardFactory (config: GuardsConfig, verifier: Verifier, lifecycle: SessionLifecycle): GuardFactory {
+/**
+ * @param cookies the request's cookies, parsed once (the cookie layout's reader)
+ */
+export function createGuardFactory (config: GuardsConfig, verifier: Verifier, lifecycle: SessionLifecycle, cookies: (request: FastifyRequest) => Record<string, string | undefined>): GuardFactory {
   const loginPath = config.routes.login
 
   /** Identifies the caller: a bearer token when one is sent, else the browser session. */
@@ -47,16 +56,57 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
     return lifecycle.resume(request, reply, withIdToken)
   }
 
+  const markerCookie = (maxAge?: number) => ({ httpOnly: true, secure: config.cookie.secure, sameSite: 'lax' as const, path: '/', ...(maxAge !== undefined ? { maxAge } : {}) })
+
+  /** Whether this request can be sent to the login route: a page a browser navigates to, with no bearer token. */
+  function canRedirect (request: FastifyRequest, redirect: boolean): boolean {
+    return redirect && loginPath !== false && !isBearerScheme(request.headers.authorization) && isBrowserNavigation(request, { method: 'GET' })
+  }
+
+  function toLogin (reply: FastifyReply, path: string, returnTo: string, prompt?: string): FastifyReply {
+    return reply.redirect(`${path}?${new URLSearchParams({ returnTo, ...(prompt !== undefined ? { prompt } : {}) })}`, 302)
+  }
+
   /** A 401: to login for a browser navigation of a cookie session, else the error with a Bearer challenge. */
   function unauthenticated (request: FastifyRequest, reply: FastifyReply, err: Error & { statusCode?: number }, redirect: boolean): FastifyReply {
     if (err.statusCode !== 401) throw err
     const bearer = isBearerScheme(request.headers.authorization)
-    if (redirect && !bearer && loginPath !== false && isBrowserNavigation(request, { method: 'GET' })) {
-      return reply.redirect(`${loginPath}?${new URLSearchParams({ returnTo: request.url })}`, 302)
+    if (canRedirect(request, redirect)) {
+      // A session that reached its absolute timeout must sign in again, not silently at Cognito with the old sign-in.
+      return toLogin(reply, loginPath as string, request.url, err instanceof SessionExpiredError ? 'login' : undefined)
     }
     // RFC 6750 §3: error="invalid_token" answers a bearer token; a cookie session sent no bearer credentials.
     reply.header('www-authenticate', bearer ? 'Bearer error="invalid_token"' : 'Bearer')
     throw err
+  }
+
+  /**
+   * An anonymous page view on a public page: ask Cognito once per browser session whether the user is
+   * signed in there (`prompt=none`: no page is shown; "no" comes back anonymous). The marker cookie,
+   * set before leaving, stops a second try: never a loop.
+   */
+  function trySilentLogin (request: FastifyRequest, reply: FastifyReply, redirect: boolean): FastifyReply | undefined {
+    if (!canRedirect(request, redirect)) return undefined
+    if (cookies(request)[config.cookie.markers.silent] !== undefined) return undefined
+    reply.setCookie(config.cookie.markers.silent, '1', markerCookie())
+    reply.header('cache-control', 'no-store')
+    return toLogin(reply, loginPath as string, request.url, 'none')
+  }
+
+  /** `maxAge`: a sign-in older than the route allows. A page goes to a fresh login (once per STEP_UP_RETRY); an API call gets RFC 9470's challenge. */
+  function stepUp (request: FastifyRequest, reply: FastifyReply, identity: CognitoIdentity, maxAge: number, redirect: boolean): FastifyReply | undefined {
+    const now = Math.floor(Date.now() / 1000)
+    if (identity.authTime !== undefined && now - identity.authTime <= maxAge) return undefined
+    if (identity.source === 'cookie' && canRedirect(request, redirect)) {
+      const tried = Number(cookies(request)[config.cookie.markers.stepUp])
+      if (!(now - tried < STEP_UP_RETRY)) {
+        reply.setCookie(config.cookie.markers.stepUp, String(now), markerCookie(STEP_UP_RETRY))
+        reply.header('cache-control', 'no-store')
+        return toLogin(reply, loginPath as string, request.url, 'login')
+      }
+    }
+    reply.header('www-authenticate', `Bearer error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=${maxAge}`)
+    throw new StepUpRequiredError(String(maxAge))
   }
 
   return function guard (options: GuardOptions = {}): preHandlerAsyncHookHandler {
@@ -69,6 +119,10 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
     const withIdToken = options.idToken !== false
     const redirect = options.redirectToLogin ?? config.redirectToLogin
     const optional = options.optional === true
+    const silentLogin = options.silentLogin === true
+    if (silentLogin && !optional) throw new InvalidOptionError('silentLogin needs optional: true (it is for public pages)')
+    const maxAge = options.maxAge
+    if (maxAge !== undefined && (typeof maxAge !== 'number' || !Number.isInteger(maxAge) || maxAge < 0)) throw new InvalidOptionError('maxAge must be a whole number of seconds')
 
     return async function cognitoGuard (request, reply) {
       if (config.disabled) return
@@ -82,8 +136,15 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
         }
       } catch (err) {
         // Optional: an anonymous caller goes on with request.cognito null; 502/503 still stop the request.
-        if (optional && (err as { statusCode?: number }).statusCode === 401) return
+        if (optional && (err as { statusCode?: number }).statusCode === 401) {
+          if (silentLogin) return trySilentLogin(request, reply, redirect)
+          return
+        }
         return unauthenticated(request, reply, err as Error, redirect)
+      }
+      if (maxAge !== undefined) {
+        const sent = stepUp(request, reply, identity, maxAge, redirect)
+        if (sent !== undefined) return sent
       }
       if (groups.length > 0) {
         const has = (group: string): boolean => identity.groups.includes(group)

@@ -48,6 +48,7 @@ export function buildIdentity (source: CognitoIdentity['source'], access: Cognit
     username: access.username,
     groups: groupsOf(access),
     scopes: cachedScopes(access),
+    authTime: typeof access.auth_time === 'number' ? access.auth_time : undefined,
     accessToken: access,
     idToken: id
   }

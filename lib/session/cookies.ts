@@ -24,6 +24,7 @@ export interface CookieLayoutConfig {
   secure: boolean
   names: Record<SessionCookie, string>
   transactionName: string
+  seenName: string
   maxAge: number
   refreshMaxAge: number
   transactionMaxAge: number
@@ -156,6 +157,21 @@ export class CookieLayout {
       const name = this.#chunkName(kind, i)
       if (i === 0 || cookies[name] !== undefined) reply.clearCookie(name, options)
     }
+  }
+
+  get seenName (): string {
+    return this.#config.seenName
+  }
+
+  /** Sets the session's last-seen cookie, with the session cookies' attributes and the refresh cookie's life. */
+  setSeen (reply: FastifyReply, sealed: string): void {
+    noStore(reply)
+    reply.setCookie(this.#config.seenName, sealed, this.options('refresh'))
+  }
+
+  clearSeen (reply: FastifyReply): void {
+    noStore(reply)
+    reply.clearCookie(this.#config.seenName, this.options('refresh'))
   }
 
   /** The login transactions cookie's name. */

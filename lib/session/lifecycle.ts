@@ -15,9 +15,18 @@
  *   when a guard's own renewal is refused: a parallel request (another tab, another instance) may just
  *   have renewed the session, and clearing here could wipe the renewed cookies in the browser. The
  *   refused token is remembered, so it does not call Cognito again, and the guard answers 401.
+ *
+ * Lifetimes (`session` option), each checked when a session is resumed:
+ * - **absolute**: older than `absoluteTimeout` since the user signed in (`auth_time`, signed by Cognito,
+ *   so it holds across instances and secret rotations) ends the session;
+ * - **idle**: unused for `idleTimeout` ends it; each use moves the clock, written at most once a minute;
+ * - **refresh ahead**: an access token with less than `refreshAhead` left is renewed now; if that fails,
+ *   the still-valid token serves.
+ * An ending by timeout clears the session (and revokes its refresh token) like a logout, and is logged
+ * with its reason.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { JwksUnavailableError, NoRefreshTokenError, RefreshRejectedError, UnauthenticatedError } from '../errors.js'
+import { JwksUnavailableError, NoRefreshTokenError, RefreshRejectedError, SessionExpiredError, UnauthenticatedError } from '../errors.js'
 import type { Grants, VerifiedTokens } from '../protocol/grants.js'
 import { buildIdentity } from '../protocol/identity.js'
 import type { Verifier } from '../protocol/verifier.js'
@@ -31,7 +40,11 @@ export interface LifecycleConfig {
   refresh: boolean
   /** Guards renew an expired access token by themselves. */
   autoRefresh: boolean
+  session: { absoluteTimeout: number | undefined, idleTimeout: number | undefined, refreshAhead: number | undefined }
 }
+
+/** The idle clock is written at most this often (ms): the warm path stays free of cookie writes. */
+const TOUCH_EVERY_MS = 60_000
 
 export class SessionLifecycle {
   readonly #config: LifecycleConfig
@@ -53,16 +66,29 @@ export class SessionLifecycle {
       ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
       ...(tokens.refreshToken !== undefined ? { refreshToken: tokens.refreshToken } : {})
     })
+    if (this.#config.session.idleTimeout !== undefined) await this.#store.touch(request, reply, Date.now())
     return buildIdentity('cookie', tokens.access, tokens.id)
   }
 
   /** The identity of the request's session; renews an expired one when it can. Throws a coded 401, 502 or 503. */
   async resume (request: FastifyRequest, reply: FastifyReply, withIdToken: boolean): Promise<CognitoIdentity> {
+    const identity = await this.#resume(request, reply, withIdToken)
+    const { absoluteTimeout, idleTimeout } = this.#config.session
+    if (absoluteTimeout !== undefined || idleTimeout !== undefined) await this.#checkLifetime(request, reply, identity)
+    return identity
+  }
+
+  async #resume (request: FastifyRequest, reply: FastifyReply, withIdToken: boolean): Promise<CognitoIdentity> {
     const access = await this.#store.read(request, 'access')
     let failure: unknown = new UnauthenticatedError()
     if (access !== undefined) {
       try {
         const claims = await this.#verifier.verifyAccessToken(access.value)
+        const ahead = this.#config.session.refreshAhead
+        if (ahead !== undefined && this.#config.autoRefresh && claims.exp - Date.now() / 1000 < ahead) {
+          const renewed = await this.#renewAhead(request, reply)
+          if (renewed !== undefined) return renewed
+        }
         if (access.rotated) await this.#store.update(request, reply, { accessToken: access.value })
         const identity = buildIdentity('cookie', claims, null)
         if (withIdToken) await this.loadIdToken(request, reply, identity)
@@ -119,6 +145,38 @@ export class SessionLifecycle {
       }
     }
     await this.#store.destroy(request, reply)
+  }
+
+  /** Renews a still-valid access token early; `undefined` (the current token serves) when that is not possible now. */
+  async #renewAhead (request: FastifyRequest, reply: FastifyReply): Promise<CognitoIdentity | undefined> {
+    const refresh = await this.#store.read(request, 'refresh')
+    if (refresh === undefined) return undefined
+    try {
+      return await this.#renew(request, reply, refresh, false)
+    } catch (err) {
+      request.log.debug({ code: (err as { code?: string }).code }, 'fastify-cognito: renewing ahead failed; the current access token serves')
+      return undefined
+    }
+  }
+
+  /** Ends a session past its absolute or idle timeout; moves the idle clock of one in use. */
+  async #checkLifetime (request: FastifyRequest, reply: FastifyReply, identity: CognitoIdentity): Promise<void> {
+    const { absoluteTimeout, idleTimeout } = this.#config.session
+    const now = Date.now()
+    const authTime = identity.accessToken.auth_time
+    if (absoluteTimeout !== undefined && typeof authTime === 'number' && now / 1000 - authTime > absoluteTimeout) {
+      return this.#expire(request, reply, 'absolute timeout')
+    }
+    if (idleTimeout === undefined) return
+    const seen = await this.#store.lastSeen(request)
+    if (seen !== undefined && now - seen > idleTimeout * 1000) return this.#expire(request, reply, 'idle timeout')
+    if (seen === undefined || now - seen >= TOUCH_EVERY_MS) await this.#store.touch(request, reply, now)
+  }
+
+  async #expire (request: FastifyRequest, reply: FastifyReply, reason: string): Promise<never> {
+    request.log.info({ reason }, 'fastify-cognito: session ended')
+    await this.end(request, reply)
+    throw new SessionExpiredError(reason)
   }
 
   async #renew (request: FastifyRequest, reply: FastifyReply, refresh: Opened<string>, explicit: boolean): Promise<CognitoIdentity> {
