@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http'
 import type { KoaContext, Middleware, Provider } from 'oidc-provider'
 import type { AccountDirectory } from './accounts.js'
 import { errorPage, loginPage } from './pages.js'
-import type { LocalCognitoClient, LocalCognitoStats } from './types.js'
+import type { ResolvedClient } from './options.js'
+import type { LocalCognitoStats } from './types.js'
 
 /** Cognito's scopes, all granted to every local client; an authorization request without `scope` gets them all. */
 export const COGNITO_SCOPES = ['openid', 'email', 'phone', 'profile', 'aws.cognito.signin.user.admin']
@@ -14,7 +15,7 @@ export const LOGIN_PATH = '/login/'
 export interface HostedUiOptions {
   provider: Provider
   directory: AccountDirectory
-  clients: ReadonlyMap<string, LocalCognitoClient>
+  clients: ReadonlyMap<string, ResolvedClient>
   stats: LocalCognitoStats
   userPoolId: string
   /** Largest login form body accepted, in bytes. */
@@ -128,11 +129,25 @@ export function hostedUi ({ provider, directory, clients, stats, userPoolId, for
 
   function afterToken (ctx: KoaContext): void {
     const oidc = ctx.oidc!
-    if (ctx.status !== 200) return
+    const grantType = oidc.params?.grant_type
+    if (ctx.status !== 200) {
+      const body = ctx.body as Record<string, unknown>
+      if (body.error_description !== 'requested grant type is not allowed for this client') return
+      // oidc-provider answers invalid_request to a grant the client may not use, Cognito
+      // unauthorized_client; and invalid_client to a public client asking for client credentials
+      // (that grant needs client authentication, which a client without secret cannot do).
+      const error = grantType === 'client_credentials' && oidc.client!.clientAuthMethod === 'none' ? 'invalid_client' : 'unauthorized_client'
+      ctx.body = { error, error_description: error === 'invalid_client' ? 'client authentication failed' : 'the client may not use this grant type' }
+      return
+    }
     // Cognito's token answers carry no `scope`.
     delete (ctx.body as Record<string, unknown>).scope
-    if (oidc.params!.grant_type === 'authorization_code') {
+    if (grantType === 'authorization_code') {
       stats.authorizationCodeGrants++
+      return
+    }
+    if (grantType === 'client_credentials') {
+      stats.clientCredentialsGrants++
       return
     }
     stats.refreshTokenGrants++

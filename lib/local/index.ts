@@ -48,5 +48,7 @@ export async function startLocalCognito (options?: LocalCognitoOptions): Promise
 }
 
 export { HostedUiError, LocalCognitoBrowser, type SignInCredentials } from './browser.js'
-export { DEFAULT_CONFIDENTIAL_CLIENT, DEFAULT_PASSWORD, DEFAULT_PUBLIC_CLIENT } from './options.js'
-export type { LocalCognito, LocalCognitoClient, LocalCognitoOptions, LocalCognitoStats, LocalCognitoUser } from './types.js'
+export { DEFAULT_CONFIDENTIAL_CLIENT, DEFAULT_MACHINE_CLIENT, DEFAULT_PASSWORD, DEFAULT_PUBLIC_CLIENT, DEFAULT_RESOURCE_SERVER } from './options.js'
+export type {
+  LocalCognito, LocalCognitoClient, LocalCognitoOAuthFlow, LocalCognitoOptions, LocalCognitoResourceServer, LocalCognitoStats, LocalCognitoUser
+} from './types.js'
