@@ -61,10 +61,11 @@ function queryString (ctx: KoaContext, name: string): string | undefined {
 export function hostedUi ({ provider, directory, clients, stats, userPoolId, formLimit = 16 * 1024 }: HostedUiOptions): Middleware {
   const discoveryPath = `/${userPoolId}/.well-known/openid-configuration`
 
-  async function interactionFor (ctx: KoaContext, uid: string): Promise<{ clientId: string } | undefined> {
+  async function interactionFor (ctx: KoaContext, uid: string): Promise<{ clientId: string, loginHint?: string } | undefined> {
     try {
-      const details = await provider.interactionDetails(ctx.req, ctx.res)
-      return details.uid === uid ? { clientId: String(details.params.client_id) } : undefined
+      const { uid: current, params } = await provider.interactionDetails(ctx.req, ctx.res)
+      if (current !== uid) return undefined
+      return { clientId: String(params.client_id), ...(typeof params.login_hint === 'string' ? { loginHint: params.login_hint } : {}) }
     } catch {
       return undefined
     }
@@ -79,7 +80,8 @@ export function hostedUi ({ provider, directory, clients, stats, userPoolId, for
     }
     const page = { action: ctx.path, clientId: interaction.clientId, users: directory.accounts }
     if (ctx.method !== 'POST') {
-      html(ctx, 200, loginPage(page))
+      // Cognito's managed login fills in the user name from `login_hint`.
+      html(ctx, 200, loginPage({ ...page, username: interaction.loginHint }))
       return
     }
     let form: URLSearchParams
