@@ -1,8 +1,9 @@
-import type { IncomingMessage } from 'node:http'
-import type { KoaContext, Middleware, Provider } from 'oidc-provider'
+import type { KoaContext, Middleware, Provider, UnknownObject } from 'oidc-provider'
 import type { AccountDirectory } from './accounts.js'
+import { completeSignIn, FORM_LIMIT, html, queryString, readForm } from './http.js'
+import { managedLogin } from './managed-login.js'
+import type { ResolvedClient, ResolvedUser } from './options.js'
 import { errorPage, loginPage } from './pages.js'
-import type { ResolvedClient } from './options.js'
 import type { LocalCognitoStats } from './types.js'
 
 /** Cognito's scopes, all granted to every local client; an authorization request without `scope` gets them all. */
@@ -18,33 +19,8 @@ export interface HostedUiOptions {
   clients: ReadonlyMap<string, ResolvedClient>
   stats: LocalCognitoStats
   userPoolId: string
-  /** Largest login form body accepted, in bytes. */
-  formLimit?: number
-}
-
-class FormTooLarge extends Error {}
-
-async function readForm (req: IncomingMessage, limit: number): Promise<URLSearchParams> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) throw new FormTooLarge()
-    chunks.push(chunk)
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
-}
-
-function html (ctx: KoaContext, status: number, page: string): void {
-  ctx.status = status
-  ctx.type = 'html'
-  ctx.set('Cache-Control', 'no-store')
-  ctx.body = page
-}
-
-function queryString (ctx: KoaContext, name: string): string | undefined {
-  const value = ctx.query[name]
-  return typeof value === 'string' ? value : undefined
+  /** The pool's users (`LocalCognito.users`); the sign-up page adds to them. */
+  users: ResolvedUser[]
 }
 
 /**
@@ -53,19 +29,20 @@ function queryString (ctx: KoaContext, name: string): string | undefined {
  *
  * - the issuer's discovery document at `/<userPoolId>/.well-known/openid-configuration` (the
  *   domain itself, like Cognito's, has none);
- * - the login form (`/login/<interaction>`) and Cognito's `/logout`;
+ * - the login form (`/login/<interaction>`) and Cognito's `/logout`, `/signup` and
+ *   `/passkeys/add` (see managed-login.ts);
  * - Cognito's answers where oidc-provider's differ: no `refresh_token` in a refresh answer unless
  *   the client rotates, HTTP 400 (not 401) for token and revocation errors, all scopes when an
  *   authorization request names none; and the {@link LocalCognitoStats} counters.
  */
-export function hostedUi ({ provider, directory, clients, stats, userPoolId, formLimit = 16 * 1024 }: HostedUiOptions): Middleware {
+export function hostedUi ({ provider, directory, clients, stats, userPoolId, users }: HostedUiOptions): Middleware {
   const discoveryPath = `/${userPoolId}/.well-known/openid-configuration`
+  const managed = managedLogin({ provider, directory, clients, stats, users })
 
-  async function interactionFor (ctx: KoaContext, uid: string): Promise<{ clientId: string, loginHint?: string } | undefined> {
+  async function interactionFor (ctx: KoaContext, uid: string): Promise<UnknownObject | undefined> {
     try {
       const { uid: current, params } = await provider.interactionDetails(ctx.req, ctx.res)
-      if (current !== uid) return undefined
-      return { clientId: String(params.client_id), ...(typeof params.login_hint === 'string' ? { loginHint: params.login_hint } : {}) }
+      return current === uid ? params : undefined
     } catch {
       return undefined
     }
@@ -73,20 +50,23 @@ export function hostedUi ({ provider, directory, clients, stats, userPoolId, for
 
   async function login (ctx: KoaContext): Promise<void> {
     const uid = ctx.path.slice(LOGIN_PATH.length)
-    const interaction = await interactionFor(ctx, uid)
-    if (interaction === undefined) {
+    const params = await interactionFor(ctx, uid)
+    if (params === undefined) {
       html(ctx, 400, errorPage('invalid_request', 'This sign-in has expired or is unknown. Start again from the application.'))
       return
     }
-    const page = { action: ctx.path, clientId: interaction.clientId, users: directory.accounts }
+    const page = { action: ctx.path, clientId: String(params.client_id), users: directory.accounts, signUpUrl: managed.signUpUrl(params) }
     if (ctx.method !== 'POST') {
+      // Right after a sign-up, the new user is signed in without the form.
+      const signedUp = managed.takeSignedUp(ctx)
+      if (signedUp !== undefined) return await completeSignIn(provider, ctx, signedUp)
       // Cognito's managed login fills in the user name from `login_hint`.
-      html(ctx, 200, loginPage({ ...page, username: interaction.loginHint }))
+      html(ctx, 200, loginPage({ ...page, username: typeof params.login_hint === 'string' ? params.login_hint : '' }))
       return
     }
     let form: URLSearchParams
     try {
-      form = await readForm(ctx.req, formLimit)
+      form = await readForm(ctx.req, FORM_LIMIT)
     } catch {
       html(ctx, 413, errorPage('invalid_request', 'The form is too large.'))
       return
@@ -98,9 +78,7 @@ export function hostedUi ({ provider, directory, clients, stats, userPoolId, for
       html(ctx, 200, loginPage({ ...page, username, error: 'Incorrect username or password.' }))
       return
     }
-    const returnTo = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: account.sub } }, { mergeWithLastSubmission: false })
-    ctx.status = 303
-    ctx.redirect(returnTo)
+    await completeSignIn(provider, ctx, account.sub)
   }
 
   /**
@@ -183,6 +161,8 @@ export function hostedUi ({ provider, directory, clients, stats, userPoolId, for
     }
     if (ctx.path.startsWith(LOGIN_PATH) && (ctx.method === 'GET' || ctx.method === 'POST')) return await login(ctx)
     if (ctx.path === '/logout' && ctx.method === 'GET') return await logout(ctx)
+    if (ctx.path === '/signup' && (ctx.method === 'GET' || ctx.method === 'POST')) return await managed.signUp(ctx)
+    if (ctx.path === '/passkeys/add' && ctx.method === 'GET') return await managed.addPasskey(ctx)
     if (ctx.path === '/oauth2/authorize' && ctx.query.scope === undefined) {
       // Cognito: "if the client doesn't request any scopes, the authorization server uses all
       // scopes that are associated with the client".

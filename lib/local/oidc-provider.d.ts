@@ -106,7 +106,11 @@ declare module 'oidc-provider' {
   export interface Session {
     accountId?: string
     uid: string
+    /** Per-client authorizations (grant ids, sids) of the session. */
+    authorizations?: UnknownObject
     destroy (): Promise<void>
+    /** Saves a stored session again, keeping its expiry. */
+    persist (): Promise<string>
   }
 
   export interface SessionStatic {

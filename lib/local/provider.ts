@@ -151,6 +151,6 @@ export function createProvider ({ issuer, options, keys, store, stats }: Provide
 
   installCognitoTokenFormats(provider, keys.accessToken)
   installClientCredentials(provider, keys.accessToken, clients)
-  provider.use(hostedUi({ provider, directory, clients, stats, userPoolId: options.userPoolId }))
+  provider.use(hostedUi({ provider, directory, clients, stats, userPoolId: options.userPoolId, users: options.users }))
   return provider
 }
