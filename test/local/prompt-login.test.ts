@@ -30,3 +30,10 @@ t.test('prompt=none combined with another value is refused back at the app', asy
   const callback = await browser.signIn(authorizeUrl(local, { challenge: pkce().challenge, extra: { prompt: 'none login' } }))
   t.equal(callback.searchParams.get('error'), 'invalid_request')
 })
+
+t.test('prompt=login as the same user: a new sign-in, the same user', async (t) => {
+  const local = await start(t)
+  const { browser } = await signIn(local, { username: 'alice' })
+  const tokens = await signInForTokens(local, { browser, extra: { prompt: 'login' } })
+  t.equal(claims(tokens.access_token).username, 'alice')
+})
