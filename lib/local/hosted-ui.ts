@@ -23,6 +23,24 @@ export interface HostedUiOptions {
   users: ResolvedUser[]
 }
 
+/** Prompt values Cognito only passes on to external identity providers: its own users never see them. */
+const IDP_PROMPTS = new Set(['consent', 'select_account'])
+
+/** An authorization request's query as Cognito reads it, for oidc-provider. */
+function authorizeQuery (query: KoaContext['query']): KoaContext['query'] {
+  const result = { ...query }
+  // Cognito: "if the client doesn't request any scopes, the authorization server uses all
+  // scopes that are associated with the client".
+  if (result.scope === undefined) result.scope = COGNITO_SCOPES.join(' ')
+  // oidc-provider refuses select_account and asks for a consent this stand-in has no page for.
+  if (typeof result.prompt === 'string') {
+    const prompt = result.prompt.split(' ').filter((value) => !IDP_PROMPTS.has(value)).join(' ')
+    if (prompt === '') delete result.prompt
+    else result.prompt = prompt
+  }
+  return result
+}
+
 /**
  * Koa middleware in front of oidc-provider's router (`provider.use`) for what makes the stand-in
  * speak Cognito's hosted UI rather than plain OpenID Connect:
@@ -33,7 +51,8 @@ export interface HostedUiOptions {
  *   `/passkeys/add` (see managed-login.ts);
  * - Cognito's answers where oidc-provider's differ: no `refresh_token` in a refresh answer unless
  *   the client rotates, HTTP 400 (not 401) for token and revocation errors, all scopes when an
- *   authorization request names none; and the {@link LocalCognitoStats} counters.
+ *   authorization request names none, `prompt=consent` and `select_account` ignored (Cognito passes
+ *   them to external IdPs only); and the {@link LocalCognitoStats} counters.
  */
 export function hostedUi ({ provider, directory, clients, stats, userPoolId, users }: HostedUiOptions): Middleware {
   const discoveryPath = `/${userPoolId}/.well-known/openid-configuration`
@@ -163,11 +182,7 @@ export function hostedUi ({ provider, directory, clients, stats, userPoolId, use
     if (ctx.path === '/logout' && ctx.method === 'GET') return await logout(ctx)
     if (ctx.path === '/signup' && (ctx.method === 'GET' || ctx.method === 'POST')) return await managed.signUp(ctx)
     if (ctx.path === '/passkeys/add' && ctx.method === 'GET') return await managed.addPasskey(ctx)
-    if (ctx.path === '/oauth2/authorize' && ctx.query.scope === undefined) {
-      // Cognito: "if the client doesn't request any scopes, the authorization server uses all
-      // scopes that are associated with the client".
-      ctx.query = { ...ctx.query, scope: COGNITO_SCOPES.join(' ') }
-    }
+    if (ctx.path === '/oauth2/authorize') ctx.query = authorizeQuery(ctx.query)
 
     await next()
 

@@ -37,3 +37,14 @@ t.test('prompt=login as the same user: a new sign-in, the same user', async (t) 
   const tokens = await signInForTokens(local, { browser, extra: { prompt: 'login' } })
   t.equal(claims(tokens.access_token).username, 'alice')
 })
+
+t.test('prompt=consent and select_account are for external IdPs: ignored for the pool\'s users', async (t) => {
+  const local = await start(t)
+  const { browser } = await signIn(local)
+  for (const prompt of ['consent', 'select_account', 'select_account consent']) {
+    const callback = await browser.signIn(authorizeUrl(local, { challenge: pkce().challenge, extra: { prompt } }))
+    t.type(callback.searchParams.get('code'), 'string', `${prompt}: silent sign-in as without it`)
+  }
+  const callback = await browser.signIn(authorizeUrl(local, { challenge: pkce().challenge, extra: { prompt: 'login consent' } }), { username: 'alice', password: PASSWORD })
+  t.type(callback.searchParams.get('code'), 'string', 'login consent: the login form, then the app')
+})
