@@ -48,8 +48,8 @@
  *   IdPs, which the stand-in does not have). `prompt=none` answers `login_required` with an
  *   `error_description`. No federation: `identity_provider` and `idp_identifier` are ignored.
  * - Custom scopes are for `client_credentials` clients only: user tokens get the standard scopes.
- *   The `resource` parameter is not supported (Cognito puts it in `aud`), no pre-token-generation trigger, one secret
- *   per client (Cognito allows two, for rotation), no `GetClientToken` API.
+ *   The `resource` parameter is not supported (Cognito puts it in `aud`); no pre-token-generation
+ *   trigger; one secret per client (Cognito allows two, for rotation); no `GetClientToken` API.
  * - Error wording (`error_description`) is oidc-provider's or the stand-in's, not Cognito's.
  *
  * @example
