@@ -26,7 +26,7 @@ import { CookieLayout } from './session/cookies.js'
 import { SessionLifecycle } from './session/lifecycle.js'
 import { LoginFlow } from './session/login.js'
 import { CookieSessionStore } from './session/store.js'
-import type { FastifyCognito, FastifyCognitoOptions } from './types.js'
+import type { FastifyCognito, FastifyCognitoOptions, GuardOptions } from './types.js'
 
 /**
  * Registration: options resolved once, then the layers wired bottom-up, each given the slice of
@@ -34,7 +34,7 @@ import type { FastifyCognito, FastifyCognitoOptions } from './types.js'
  * layout, store, lifecycle, login flow), Fastify (guards, routes, the decorator).
  */
 async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognitoOptions): Promise<void> {
-  const config = resolveOptions(options)
+  const config = resolveOptions(options, fastify.prefix)
 
   // Parsing is left to the guards (hook: false): routes no guard protects pay nothing for cookies.
   if (!fastify.hasPlugin('@fastify/cookie')) await fastify.register(fastifyCookie, { hook: false })
@@ -76,6 +76,16 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
   }
   fastify.decorateRequest('cognito', null)
   fastify.decorate('cognito', decorator)
+
+  // Route configuration: `config: { cognito: true }` or `config: { cognito: { groups, ... } }` guards the
+  // route in onRequest, before its body is read, with no hook written by hand.
+  fastify.addHook('onRoute', (route) => {
+    const wanted = (route.config as { cognito?: unknown } | undefined)?.cognito
+    if (wanted === undefined || wanted === false) return
+    const hook = wanted === true ? decorator.authenticate : guard(wanted as GuardOptions)
+    const existing = route.onRequest
+    route.onRequest = existing === undefined ? [hook] : [hook, ...(Array.isArray(existing) ? existing : [existing])]
+  })
 
   await fastify.register(routesPlugin(config, login, lifecycle, decorator.authenticate))
 

@@ -2,10 +2,11 @@
  * Raw options (or the environment) in, one frozen, validated, defaulted configuration out.
  * Everything downstream trusts the resolved config.
  */
-import { hkdfSync } from 'node:crypto'
 import type { Dispatcher } from 'undici'
-import { InvalidOptionError } from './errors.js'
-import type { CodecConfig, Purpose } from './session/codec.js'
+import {
+  COOKIE_NAME, deriveKeys, fail, flag, languageList, mountedCallback, parseUrl, positive, requireString, routePath, sessionLifetimes
+} from './option-checks.js'
+import type { CodecConfig } from './session/codec.js'
 import { sanitizeReturnTo } from './protocol/return-to.js'
 import { parsePoolId } from './util/pool-id.js'
 import type { FastifyCognitoOptions, LoginResult, SameSite } from './types.js'
@@ -55,8 +56,10 @@ export interface ResolvedConfig {
   }
   /** Sealing: derived 32-byte keys per purpose (newest first) and the max age of each purpose. */
   codec: CodecConfig
-  /** The login route's path, or words for error messages when the app mounts its own. */
+  /** The login route's public path (with the context's prefix), or words for error messages when the app mounts its own. */
   loginPath: string
+  /** Paths as the browser sees them, with the prefix of the context the plugin is registered in. */
+  publicPaths: { login: string | false }
   tokenSources: { cookie: boolean, bearer: boolean }
   redirectToLogin: boolean
   timeout: number
@@ -67,87 +70,13 @@ export interface ResolvedConfig {
   appOrigin: string
 }
 
-const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]'])
-const COOKIE_NAME = /^[A-Za-z0-9_-]{1,32}$/
-const PATH = /^\/[\x21-\x7e]*$/
 
-function fail (name: string, must: string): never {
-  throw new InvalidOptionError(`${name} ${must}`)
-}
-
-function requireString (value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.trim() === '') fail(name, 'is required and must be a non-empty string')
-  return value.trim()
-}
-
-function parseUrl (value: unknown, name: string): URL {
-  const raw = requireString(value, name)
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    fail(name, `must be an absolute URL (got "${raw}")`)
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOCALHOST.has(url.hostname))) {
-    fail(name, 'must use https (plain http is only allowed for localhost)')
-  }
-  return url
-}
-
-function positive (value: unknown, name: string, fallback: number, { allowZero = false } = {}): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    fail(name, `must be a ${allowZero ? 'non-negative' : 'positive'} number`)
-  }
-  return value
-}
-
-function flag (value: unknown, name: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') fail(name, 'must be a boolean')
-  return value
-}
-
-function routePath (value: unknown, name: string, fallback: string): string | false {
-  if (value === undefined) return fallback
-  if (value === false) return false
-  if (typeof value !== 'string' || !PATH.test(value)) fail(name, 'must be a path starting with "/", or false')
-  return value
-}
-
-function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined): Record<Purpose, Buffer[]> {
-  const list = Array.isArray(secret) ? secret : [secret]
-  if (list.length === 0) fail('secret', 'must hold at least one secret')
-  const secrets = list.map((s, i) => {
-    const name = Array.isArray(secret) ? `secret[${i}]` : 'secret'
-    if (typeof s !== 'string' && !Buffer.isBuffer(s)) fail(name, 'is required: a string of at least 32 characters (env SECRET_KEY)')
-    if (Buffer.byteLength(s) < 32) fail(name, 'must be at least 32 characters long')
-    return Buffer.from(s)
-  })
-  // HKDF (RFC 5869) turns each secret into one independent 32-byte key per cookie purpose.
-  const derive = (purpose: Purpose): Buffer[] =>
-    secrets.map(s => Buffer.from(hkdfSync('sha256', s, 'fastify-cognito', `cookie:${purpose}:v1`, 32)))
-  return { access: derive('access'), id: derive('id'), refresh: derive('refresh'), tx: derive('tx'), sid: derive('sid'), seen: derive('seen') }
-}
-
-function languageList (value: unknown): readonly string[] {
-  if (value === undefined) return Object.freeze([])
-  if (!Array.isArray(value) || value.some(v => typeof v !== 'string' || !/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/.test(v))) fail('languages', 'must be a list of language tags')
-  return Object.freeze([...value as string[]])
-}
-
-function sessionLifetimes (value: FastifyCognitoOptions['session']): ResolvedConfig['session'] {
-  if (value === undefined) return { absoluteTimeout: undefined, idleTimeout: undefined, refreshAhead: undefined }
-  if (value === null || typeof value !== 'object') fail('session', 'must be an object')
-  const seconds = (v: unknown, name: string): number | undefined => v === undefined ? undefined : positive(v, `session.${name}`, 0)
-  const idleTimeout = seconds(value.idleTimeout, 'idleTimeout')
-  // The idle clock moves at most once a minute (one cookie write a minute): a shorter timeout could not be kept.
-  if (idleTimeout !== undefined && idleTimeout < 120) fail('session.idleTimeout', 'must be at least 120 seconds')
-  return { absoluteTimeout: seconds(value.absoluteTimeout, 'absoluteTimeout'), idleTimeout, refreshAhead: seconds(value.refreshAhead, 'refreshAhead') }
-}
-
-/** Validates the options once, at registration, and returns the frozen configuration. */
-export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig {
+/**
+ * Validates the options once, at registration, and returns the frozen configuration. `prefix` is the
+ * prefix of the context the plugin is registered in (`/staff`): routes are mounted relative to it, and
+ * the callback, whose public path is the redirect URI's, must be under it.
+ */
+export function resolveOptions (options: FastifyCognitoOptions, prefix = ''): ResolvedConfig {
   if (options === null || typeof options !== 'object') fail('object', 'is required')
   const userPoolId = requireString(options.userPoolId, 'userPoolId')
   const poolId = parsePoolId(userPoolId)
@@ -198,7 +127,7 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
   const callbackPath = redirect.pathname
   const resolvedRoutes = {
     login: routePath(routes.login, 'routes.login', '/login'),
-    callback: routePath(routes.callback, 'routes.callback', callbackPath),
+    callback: mountedCallback(routePath(routes.callback, 'routes.callback', callbackPath), prefix),
     refresh: routePath(routes.refresh, 'routes.refresh', '/refresh'),
     logout: routePath(routes.logout, 'routes.logout', '/logout'),
     signup: routePath(routes.signup, 'routes.signup', '/signup'),
@@ -274,7 +203,8 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
       maxAge: { access: maxAge, id: maxAge, refresh: refreshMaxAge, tx: transactionMaxAge, sid: refreshMaxAge, seen: refreshMaxAge },
       openedCacheSize: OPENED_CACHE_SIZE
     },
-    loginPath: resolvedRoutes.login === false ? 'your login route' : resolvedRoutes.login,
+    loginPath: resolvedRoutes.login === false ? 'your login route' : prefix + resolvedRoutes.login,
+    publicPaths: { login: resolvedRoutes.login === false ? false : prefix + resolvedRoutes.login },
     tokenSources,
     redirectToLogin: flag(options.redirectToLogin, 'redirectToLogin', true),
     timeout,

@@ -241,6 +241,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     cognito: FastifyCognito
   }
+  interface FastifyContextConfig {
+    /** Guards the route in `onRequest`: `true` (signed in) or a guard's options (`{ groups: ['admin'] }`). */
+    cognito?: boolean | GuardOptions
+  }
   interface FastifyRequest {
     /** The verified identity, set by a fastify-cognito guard; `null` on routes no guard protects. */
     cognito: CognitoIdentity | null

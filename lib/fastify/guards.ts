@@ -19,7 +19,7 @@ export interface GuardsConfig {
   disabled: boolean
   tokenSources: { cookie: boolean, bearer: boolean }
   redirectToLogin: boolean
-  routes: { login: string | false }
+  publicPaths: { login: string | false }
   cookie: { secure: boolean, markers: { silent: string, stepUp: string } }
 }
 
@@ -46,7 +46,7 @@ export type GuardFactory = (options?: GuardOptions) => preHandlerAsyncHookHandle
  * @param cookies the request's cookies, parsed once (the cookie layout's reader)
  */
 export function createGuardFactory (config: GuardsConfig, verifier: Verifier, lifecycle: SessionLifecycle, cookies: (request: FastifyRequest) => Record<string, string | undefined>): GuardFactory {
-  const loginPath = config.routes.login
+  const loginPath = config.publicPaths.login
 
   /** Identifies the caller: a bearer token when one is sent, else the browser session. */
   async function identify (request: FastifyRequest, reply: FastifyReply, withIdToken: boolean): Promise<CognitoIdentity> {
