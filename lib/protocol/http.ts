@@ -28,6 +28,10 @@ export interface HttpCall {
 
 export interface HttpAnswer {
   status: number
+  /** The answer's headers (`location` and `date` for the doctor). */
+  headers: Record<string, string | string[] | undefined>
+  /** The answer as text (an HTML error page, for the doctor). */
+  text: string
   /** The answer parsed as JSON; `undefined` when it is not JSON. */
   json: unknown
 }
@@ -55,7 +59,8 @@ export async function callCognito (config: HttpConfig, call: HttpCall): Promise<
       }
       chunks.push(chunk)
     }
-    return { status: response.statusCode, json: parseJson(Buffer.concat(chunks).toString('utf8')) }
+    const text = Buffer.concat(chunks).toString('utf8')
+    return { status: response.statusCode, headers: response.headers, text, json: parseJson(text) }
   } catch (err) {
     if (err instanceof TransportError) throw err
     throw new TransportError(call.endpoint, err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'could not be reached', { cause: err })
