@@ -70,7 +70,6 @@ export interface ResolvedConfig {
   appOrigin: string
 }
 
-
 /**
  * Validates the options once, at registration, and returns the frozen configuration. `prefix` is the
  * prefix of the context the plugin is registered in (`/staff`): routes are mounted relative to it, and

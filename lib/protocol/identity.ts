@@ -48,7 +48,7 @@ export function buildIdentity (source: CognitoIdentity['source'], access: Cognit
     username: access.username,
     groups: groupsOf(access),
     scopes: cachedScopes(access),
-    authTime: typeof access.auth_time === 'number' ? access.auth_time : undefined,
+    authTime: access.auth_time,
     accessToken: access,
     idToken: id
   }

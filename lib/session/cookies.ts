@@ -73,13 +73,9 @@ export class CookieLayout {
     }
   }
 
-  /** Whether a sealed value fits in one cookie of `kind` (name and attributes counted). */
-  fits (kind: SessionCookie | 'tx', sealed: string): boolean {
-    return this.#serialize(this.#name(kind), sealed, this.options(kind)).length <= COOKIE_LIMIT
-  }
-
-  #name (kind: SessionCookie | 'tx'): string {
-    return kind === 'tx' ? this.#config.transactionName : this.#config.names[kind]
+  /** Whether sealed login transactions fit in their one cookie (name and attributes counted). */
+  transactionsFit (sealed: string): boolean {
+    return this.#serialize(this.#config.transactionName, sealed, this.options('tx')).length <= COOKIE_LIMIT
   }
 
   /** The request's cookies, parsed once and only when a guard or route needs them. */

@@ -61,11 +61,8 @@ export class SessionLifecycle {
 
   /** Starts the session of a login: the tokens Cognito issued, already verified. */
   async start (request: FastifyRequest, reply: FastifyReply, tokens: VerifiedTokens): Promise<CognitoIdentity> {
-    await this.#store.create(request, reply, {
-      accessToken: tokens.accessToken,
-      ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
-      ...(tokens.refreshToken !== undefined ? { refreshToken: tokens.refreshToken } : {})
-    })
+    // A code grant always brings an ID token (the openid scope, checked by the grant) and a refresh token.
+    await this.#store.create(request, reply, { accessToken: tokens.accessToken, idToken: tokens.idToken, refreshToken: tokens.refreshToken })
     if (this.#config.session.idleTimeout !== undefined) await this.#store.touch(request, reply, Date.now())
     return buildIdentity('cookie', tokens.access, tokens.id)
   }
@@ -123,7 +120,7 @@ export class SessionLifecycle {
 
   /** `POST /refresh`: new tokens now. A refusal ends the session (see the rule above). */
   async renew (request: FastifyRequest, reply: FastifyReply): Promise<CognitoIdentity> {
-    const refresh = this.#config.refresh ? await this.#store.read(request, 'refresh') : undefined
+    const refresh = await this.#store.read(request, 'refresh')
     if (refresh === undefined) throw new NoRefreshTokenError()
     try {
       return await this.#renew(request, reply, refresh, true)

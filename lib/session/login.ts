@@ -85,7 +85,7 @@ export class LoginFlow {
     const pending = [...this.#pending(request).slice(1 - MAX_PENDING), tx]
     // Within one cookie: the oldest pending logins go until the newest fits (one always does: its returnTo is capped).
     let sealed = this.#codec.seal('tx', pending)
-    while (!this.#layout.fits('tx', sealed) && pending.length > 1) {
+    while (!this.#layout.transactionsFit(sealed) && pending.length > 1) {
       pending.shift()
       sealed = this.#codec.seal('tx', pending)
     }

@@ -93,5 +93,5 @@ t.test('a redirect URI outside the context\'s prefix is refused at registration'
   app.register(async (staff) => {
     await staff.register(fastifyCognito, { ...pool.pluginOptions(), redirectUri: 'http://localhost/auth/callback' })
   }, { prefix: '/staff' })
-  await t.rejects(app.ready(), { code: 'FST_COGNITO_INVALID_OPTION', message: /under the prefix "\/staff"/ })
+  await t.rejects(async () => { await app.ready() }, { code: 'FST_COGNITO_INVALID_OPTION', message: /under the prefix "\/staff"/ })
 })

@@ -77,4 +77,8 @@ t.test('refresh ahead: an access token about to expire is renewed now; if that f
   const failing = await app.inject({ url: '/me', cookies: (await session(app, { exp: now() + 60 })).cookies() })
   rig.idp.setToken('ok')
   t.equal(failing.statusCode, 200, 'Cognito failing: the current token still serves')
+  const noRefresh = app.cognito.sealSession(await rig.mintTokens({ ...alice, claims: { exp: now() + 60 } } as never))
+  const before = rig.grants.refresh_token
+  t.equal((await app.inject({ url: '/me', cookies: noRefresh })).statusCode, 200, 'no refresh token: the current token serves')
+  t.equal(rig.grants.refresh_token, before)
 })

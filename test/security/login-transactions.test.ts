@@ -102,3 +102,26 @@ t.test('a login opened under another host name is first moved to the redirect UR
   t.match(again.headers.location, /\/oauth2\/authorize\?/)
   t.match(setCookieLines(again)[0], /^__Host-cognito_tx=/)
 })
+
+t.test('three pending logins with long returnTo values do not fit one cookie: the oldest goes, the newest completes', async (t) => {
+  const jar = new CookieJar()
+  const logins = []
+  for (let i = 0; i < 3; i++) logins.push(await startLogin(app, jar, `/long/${i}/${'x'.repeat(1000)}`))
+  const header = setCookieLines(await app.inject({ url: '/login', headers: { host: 'app.example.com' }, query: { returnTo: `/long/3/${'x'.repeat(1000)}` }, cookies: jar.cookies() }))[0] as string
+  t.ok(header.length <= 4096, `the transaction cookie stays within 4096 bytes (${header.length})`)
+  const newest = logins[2] as { state: string, nonce: string }
+  answerWithNonce(newest.nonce)
+  const res = await app.inject({ url: '/auth/callback', query: { code: 'c', state: newest.state }, cookies: jar.cookies() })
+  t.equal(res.statusCode, 302)
+  t.match(res.headers.location, /^\/long\/2\//)
+  const oldest = logins[0] as { state: string }
+  const jar2 = new CookieJar()
+  for (let i = 0; i < 3; i++) await startLogin(app, jar2, `/long/${i}/${'x'.repeat(1000)}`)
+  t.equal((await app.inject({ url: '/auth/callback', query: { code: 'c', state: oldest.state }, cookies: jar2.cookies() })).statusCode, 400, 'an older login made room')
+})
+
+t.test('a Host header no URL can hold is moved to the redirect URI\'s host like any other name', async (t) => {
+  const res = await app.inject({ url: '/login', headers: { host: 'bad host' } })
+  t.equal(res.statusCode, 302)
+  t.equal(new URL(res.headers.location as string).host, 'app.example.com')
+})
