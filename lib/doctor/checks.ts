@@ -3,7 +3,7 @@
  * secret's length, plain-http URLs, and whether Cognito's largest tokens fit in the session cookies.
  * They read the same environment as `optionsFromEnv` (flask-cognito-lib's variable names).
  */
-import type { SerializeOptions } from '@fastify/cookie'
+import fastifyCookie, { type SerializeOptions } from '@fastify/cookie'
 import { optionsFromEnv } from '../env.js'
 import { resolveOptions, type ResolvedConfig } from '../options.js'
 import { createCodec } from '../session/codec.js'
@@ -131,16 +131,8 @@ export const COGNITO_TOKEN_SIZES: { typical: TokenSizes, largest: TokenSizes } =
 /** Proxies and load balancers often cap a request's headers at 8 kB (Node's own default is 16 kB). */
 const HEADER_BUDGET = 8192
 
-const SAME_SITE = { lax: 'Lax', strict: 'Strict', none: 'None' }
-
-/**
- * A Set-Cookie line as @fastify/cookie (the `cookie` package) writes it, for its length only: the cookie
- * layout budgets each cookie's value from it. The doctor does not register a Fastify app to borrow it.
- */
-export function serializeCookie (name: string, value: string, options: SerializeOptions): string {
-  return `${name}=${value}; Max-Age=${options.maxAge as number}${options.domain === undefined ? '' : `; Domain=${options.domain}`}` +
-    `; Path=${options.path as string}; HttpOnly${options.secure === true ? '; Secure' : ''}; SameSite=${SAME_SITE[options.sameSite as keyof typeof SAME_SITE]}`
-}
+/** @fastify/cookie's own serializer: the layout budgets each cookie's value from the Set-Cookie line it writes. */
+export const serializeCookie: (name: string, value: string, options: SerializeOptions) => string = fastifyCookie.fastifyCookie.serialize
 
 /**
  * Check 6: seals dummy tokens of Cognito's sizes with the codec the plugin uses, lays them out in cookies
