@@ -40,6 +40,8 @@ export interface ResolvedConfig {
   languages: readonly string[]
   session: { absoluteTimeout: number | undefined, idleTimeout: number | undefined, refreshAhead: number | undefined }
   onLogin: ((request: FastifyRequest, reply: FastifyReply, login: LoginResult) => unknown) | undefined
+  onLogout: FastifyCognitoOptions['onLogout']
+  onDenied: FastifyCognitoOptions['onDenied']
   cookie: {
     domain: string | undefined
     sameSite: SameSite
@@ -135,7 +137,9 @@ export function resolveOptions (options: FastifyCognitoOptions, prefix = ''): Re
   // The same rule as a login's returnTo: "/\\evil.example" is another origin to a browser.
   const defaultReturnTo = options.defaultReturnTo === undefined ? '/' : sanitizeReturnTo(options.defaultReturnTo)
   if (defaultReturnTo === undefined) fail('defaultReturnTo', 'must be a same-origin path starting with "/"')
-  if (options.onLogin !== undefined && typeof options.onLogin !== 'function') fail('onLogin', 'must be a function')
+  for (const name of ['onLogin', 'onLogout', 'onDenied'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') fail(name, 'must be a function')
+  }
 
   const sources = options.tokenSources ?? {}
   if (typeof sources !== 'object') fail('tokenSources', 'must be an object')
@@ -177,6 +181,8 @@ export function resolveOptions (options: FastifyCognitoOptions, prefix = ''): Re
     languages: languageList(options.languages),
     session: sessionLifetimes(options.session),
     onLogin: options.onLogin,
+    onLogout: options.onLogout,
+    onDenied: options.onDenied,
     cookie: {
       domain: cookieDomain,
       sameSite,

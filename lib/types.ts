@@ -58,6 +58,10 @@ export interface FastifyCognitoOptions {
   session?: SessionLifetimeOptions
   /** Runs after a successful login instead of the redirect to `returnTo`, like flask-cognito-lib's `@cognito_login_callback` handler. */
   onLogin?: (request: FastifyRequest, reply: FastifyReply, login: LoginResult) => unknown
+  /** Runs when a session ends (logout, a refused refresh, a timeout), after the cookies are cleared: auditing. Errors are logged, not thrown. */
+  onLogout?: (request: FastifyRequest, ended: SessionEnded) => unknown
+  /** Runs when a guard refuses a request (401 or 403), before the answer: auditing. Errors are logged, not thrown. */
+  onDenied?: (request: FastifyRequest, denied: AccessDenied) => unknown
   /** Cookie settings. */
   cookie?: CookieOptions
   /** Where guards look for a token. Default: both. */
@@ -116,8 +120,14 @@ export interface CognitoCommonClaims {
   [claim: string]: unknown
 }
 
+/**
+ * Merge in the claims a pre-token-generation trigger adds to access tokens:
+ * `declare module 'fastify-cognito' { interface CognitoAccessTokenCustomClaims { tenant: string } }`.
+ */
+export interface CognitoAccessTokenCustomClaims {}
+
 /** Claims of a Cognito access token (no `aud`; `client_id` instead). */
-export interface CognitoAccessTokenClaims extends CognitoCommonClaims {
+export interface CognitoAccessTokenClaims extends CognitoCommonClaims, CognitoAccessTokenCustomClaims {
   token_use: 'access'
   client_id: string
   scope?: string
@@ -157,6 +167,22 @@ export interface CognitoIdentity {
   idToken: CognitoIdTokenClaims | null
 }
 
+/** Passed to `onLogout`, and published on the `fastify-cognito:session-ended` channel. */
+export interface SessionEnded {
+  /** The user, when the session could still be read. */
+  sub: string | undefined
+  reason: 'logout' | 'refused' | 'absolute timeout' | 'idle timeout'
+}
+
+/** Passed to `onDenied`, and published on the `fastify-cognito:denied` channel. */
+export interface AccessDenied {
+  /** The error code: `FST_COGNITO_UNAUTHENTICATED`, `FST_COGNITO_TOKEN_EXPIRED`, `FST_COGNITO_GROUP_REQUIRED`... */
+  reason: string
+  statusCode: number
+  /** The user, when authenticated (a 403). */
+  sub: string | undefined
+}
+
 /** Passed to `onLogin`. */
 export interface LoginResult {
   identity: CognitoIdentity
@@ -164,10 +190,19 @@ export interface LoginResult {
   returnTo: string
 }
 
+/**
+ * Declare your user pool's groups, and the compiler checks every group name a guard is given:
+ * `declare module 'fastify-cognito' { interface CognitoGroups { admin: true, editor: true } }`.
+ */
+export interface CognitoGroups {}
+
+/** A group name a guard accepts: a key of `CognitoGroups` once the app declares its groups, else any string. */
+export type CognitoGroupName = keyof CognitoGroups extends never ? string : Extract<keyof CognitoGroups, string>
+
 /** Options of a guard. */
 export interface GuardOptions {
   /** Groups the user must belong to: all of them, or any of them with `anyGroup`. */
-  groups?: readonly string[]
+  groups?: readonly CognitoGroupName[]
   /** Any one of `groups` is enough (flask-cognito-lib's `any_group=True`). Default false. */
   anyGroup?: boolean
   /** Scopes the access token must all have. */
@@ -218,9 +253,9 @@ export interface FastifyCognito {
   /** A guard with group, scope and custom checks: flask-cognito-lib's `@auth_required(groups, any_group)`. */
   guard (options?: GuardOptions): preHandlerAsyncHookHandler
   /** Requires every one of `groups`. */
-  requireGroups (groups: readonly string[]): preHandlerAsyncHookHandler
+  requireGroups (groups: readonly CognitoGroupName[]): preHandlerAsyncHookHandler
   /** Requires at least one of `groups`. */
-  requireAnyGroup (groups: readonly string[]): preHandlerAsyncHookHandler
+  requireAnyGroup (groups: readonly CognitoGroupName[]): preHandlerAsyncHookHandler
   /** Requires every one of `scopes` on the access token. */
   requireScopes (scopes: readonly string[]): preHandlerAsyncHookHandler
   /** Requires the app's own check to pass. */
@@ -235,6 +270,24 @@ export interface FastifyCognito {
   sealSession (tokens: SessionTokens): Record<string, string>
   /** The URL of Cognito's logout endpoint for this client. */
   readonly logoutUrl: string
+  /** OpenAPI: this pool's security schemes, and the security requirement of a guard. */
+  readonly openapi: CognitoOpenapi
+}
+
+/** An OpenAPI 3 security scheme of the plugin, as `components.securitySchemes` holds it. */
+export type CognitoSecurityScheme =
+  | { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: string }
+  | { type: 'apiKey', in: 'cookie', name: string, description: string }
+
+/** One OpenAPI security requirement: scheme label → scopes. A route's `security` lists alternatives. */
+export type SecurityRequirement = Record<string, string[]>
+
+/** `fastify.cognito.openapi`. */
+export interface CognitoOpenapi {
+  /** `{ cognitoBearer, cognitoCookie }` (named after `cookie.name`): the same as `openapiSecuritySchemes(options)`. */
+  readonly securitySchemes: Readonly<Record<string, CognitoSecurityScheme>>
+  /** The `security` of a route a guard protects where the plugin cannot see it (`app.auth([...])`, a context-wide hook). */
+  security (options?: { scopes?: readonly string[], optional?: boolean }): SecurityRequirement[]
 }
 
 declare module 'fastify' {

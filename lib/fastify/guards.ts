@@ -12,7 +12,8 @@ import { buildIdentity } from '../protocol/identity.js'
 import type { Verifier } from '../protocol/verifier.js'
 import type { SessionLifecycle } from '../session/lifecycle.js'
 import { bearerToken, isBearerScheme, isBrowserNavigation } from './request.js'
-import type { CognitoIdentity, GuardOptions } from '../types.js'
+import { publish } from '../util/events.js'
+import type { CognitoIdentity, FastifyCognitoOptions, GuardOptions } from '../types.js'
 
 /** The slice of configuration the guards use. */
 export interface GuardsConfig {
@@ -21,6 +22,7 @@ export interface GuardsConfig {
   redirectToLogin: boolean
   publicPaths: { login: string | false }
   cookie: { secure: boolean, markers: { silent: string, stepUp: string } }
+  onDenied: FastifyCognitoOptions['onDenied']
 }
 
 /** A step-up login that came back still too old (Cognito without managed login ignores `prompt=login`) is not tried again for this long (s). */
@@ -67,9 +69,25 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
     return reply.redirect(`${path}?${new URLSearchParams({ returnTo, ...(prompt !== undefined ? { prompt } : {}) })}`, 302)
   }
 
+  /** A refusal: a debug log line that says why, the `denied` channel, and the app's `onDenied`. Never a token. */
+  async function denied (request: FastifyRequest, err: unknown, identity: CognitoIdentity | null): Promise<void> {
+    const { code, statusCode } = err as { code?: string, statusCode?: number }
+    if (statusCode !== 401 && statusCode !== 403) return
+    const reason = code ?? 'unknown'
+    request.log.debug({ reason, statusCode }, 'fastify-cognito: request refused')
+    publish('denied', () => ({ reason, statusCode, method: request.method, url: request.url.split('?')[0] }))
+    if (config.onDenied === undefined) return
+    try {
+      await config.onDenied(request, { reason, statusCode, sub: identity?.sub })
+    } catch (hookErr) {
+      request.log.error({ err: hookErr }, 'fastify-cognito: onDenied failed')
+    }
+  }
+
   /** A 401: to login for a browser navigation of a cookie session, else the error with a Bearer challenge. */
-  function unauthenticated (request: FastifyRequest, reply: FastifyReply, err: Error & { statusCode?: number }, redirect: boolean): FastifyReply {
+  async function unauthenticated (request: FastifyRequest, reply: FastifyReply, err: Error & { statusCode?: number }, redirect: boolean): Promise<FastifyReply> {
     if (err.statusCode !== 401) throw err
+    await denied(request, err, null)
     const bearer = isBearerScheme(request.headers.authorization)
     if (canRedirect(request, redirect)) {
       // A session that reached its absolute timeout must sign in again, not silently at Cognito with the old sign-in.
@@ -142,19 +160,24 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
         }
         return unauthenticated(request, reply, err as Error, redirect)
       }
-      if (maxAge !== undefined) {
-        const sent = stepUp(request, reply, identity, maxAge, redirect)
-        if (sent !== undefined) return sent
+      try {
+        if (maxAge !== undefined) {
+          const sent = stepUp(request, reply, identity, maxAge, redirect)
+          if (sent !== undefined) return sent
+        }
+        if (groups.length > 0) {
+          const has = (group: string): boolean => identity.groups.includes(group)
+          if (!(anyGroup ? groups.some(has) : groups.every(has))) throw new GroupRequiredError()
+        }
+        if (scopes.length > 0 && !scopes.every(s => identity.scopes.includes(s))) {
+          reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"`)
+          throw new ScopeRequiredError()
+        }
+        if (check !== undefined && await check(identity, request) !== true) throw new AccessDeniedError()
+      } catch (err) {
+        await denied(request, err, identity)
+        throw err
       }
-      if (groups.length > 0) {
-        const has = (group: string): boolean => identity.groups.includes(group)
-        if (!(anyGroup ? groups.some(has) : groups.every(has))) throw new GroupRequiredError()
-      }
-      if (scopes.length > 0 && !scopes.every(s => identity.scopes.includes(s))) {
-        reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"`)
-        throw new ScopeRequiredError()
-      }
-      if (check !== undefined && await check(identity, request) !== true) throw new AccessDeniedError()
     }
   }
 }

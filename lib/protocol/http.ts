@@ -6,6 +6,7 @@
 import { request } from 'undici'
 import type { Dispatcher } from 'undici'
 import { TransportError } from '../errors.js'
+import { publish } from '../util/events.js'
 
 /** The slice of configuration an HTTP call needs. */
 export interface HttpConfig {
@@ -38,6 +39,19 @@ export interface HttpAnswer {
 
 /** Calls Cognito; resolves with any HTTP status, rejects with a `TransportError` when no whole answer arrived in time. */
 export async function callCognito (config: HttpConfig, call: HttpCall): Promise<HttpAnswer> {
+  const started = performance.now()
+  const done = (outcome: number | string): void => publish('cognitoCall', () => ({ endpoint: call.endpoint, outcome, durationMs: performance.now() - started }))
+  try {
+    const answer = await send(config, call)
+    done(answer.status)
+    return answer
+  } catch (err) {
+    done((err as TransportError).reason)
+    throw err
+  }
+}
+
+async function send (config: HttpConfig, call: HttpCall): Promise<HttpAnswer> {
   const { timeout, dispatcher } = config
   try {
     const response = await request(call.url, {

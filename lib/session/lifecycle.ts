@@ -32,7 +32,8 @@ import { buildIdentity } from '../protocol/identity.js'
 import type { Verifier } from '../protocol/verifier.js'
 import type { Opened } from './codec.js'
 import type { SessionStore } from './store.js'
-import type { CognitoIdentity } from '../types.js'
+import { publish } from '../util/events.js'
+import type { CognitoIdentity, FastifyCognitoOptions, SessionEnded } from '../types.js'
 
 /** The slice of configuration the lifecycle uses. */
 export interface LifecycleConfig {
@@ -41,6 +42,7 @@ export interface LifecycleConfig {
   /** Guards renew an expired access token by themselves. */
   autoRefresh: boolean
   session: { absoluteTimeout: number | undefined, idleTimeout: number | undefined, refreshAhead: number | undefined }
+  onLogout: FastifyCognitoOptions['onLogout']
 }
 
 /** The idle clock is written at most this often (ms): the warm path stays free of cookie writes. */
@@ -64,6 +66,7 @@ export class SessionLifecycle {
     // A code grant always brings an ID token (the openid scope, checked by the grant) and a refresh token.
     await this.#store.create(request, reply, { accessToken: tokens.accessToken, idToken: tokens.idToken, refreshToken: tokens.refreshToken })
     if (this.#config.session.idleTimeout !== undefined) await this.#store.touch(request, reply, Date.now())
+    publish('login', () => ({ sub: tokens.access.sub, username: tokens.access.username }))
     return buildIdentity('cookie', tokens.access, tokens.id)
   }
 
@@ -125,13 +128,17 @@ export class SessionLifecycle {
     try {
       return await this.#renew(request, reply, refresh, true)
     } catch (err) {
-      if (err instanceof RefreshRejectedError) await this.#store.destroy(request, reply)
+      if (err instanceof RefreshRejectedError) {
+        await this.#store.destroy(request, reply)
+        await this.#ended(request, { sub: undefined, reason: 'refused' })
+      }
       throw err
     }
   }
 
   /** Logout: the refresh token is revoked at Cognito (a failure is logged) and the session cleared. */
-  async end (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async end (request: FastifyRequest, reply: FastifyReply, reason: SessionEnded['reason'] = 'logout'): Promise<void> {
+    const sub = await this.#subOf(request)
     const refresh = this.#config.refresh ? await this.#store.read(request, 'refresh') : undefined
     if (refresh !== undefined) {
       try {
@@ -142,6 +149,25 @@ export class SessionLifecycle {
       }
     }
     await this.#store.destroy(request, reply)
+    if (reason === 'logout') publish('logout', () => ({ sub }))
+    await this.#ended(request, { sub, reason })
+  }
+
+  /** The session's user, read for the events of its end; `undefined` when its access token no longer verifies. */
+  async #subOf (request: FastifyRequest): Promise<string | undefined> {
+    const access = await this.#store.read(request, 'access')
+    if (access === undefined) return undefined
+    return this.#verifier.verifyAccessToken(access.value).then(claims => claims.sub, () => undefined)
+  }
+
+  async #ended (request: FastifyRequest, ended: SessionEnded): Promise<void> {
+    publish('sessionEnded', () => ended)
+    if (this.#config.onLogout === undefined) return
+    try {
+      await this.#config.onLogout(request, ended)
+    } catch (err) {
+      request.log.error({ err }, 'fastify-cognito: onLogout failed')
+    }
   }
 
   /** Renews a still-valid access token early; `undefined` (the current token serves) when that is not possible now. */
@@ -170,9 +196,9 @@ export class SessionLifecycle {
     if (seen === undefined || now - seen >= TOUCH_EVERY_MS) await this.#store.touch(request, reply, now)
   }
 
-  async #expire (request: FastifyRequest, reply: FastifyReply, reason: string): Promise<never> {
+  async #expire (request: FastifyRequest, reply: FastifyReply, reason: 'absolute timeout' | 'idle timeout'): Promise<never> {
     request.log.info({ reason }, 'fastify-cognito: session ended')
-    await this.end(request, reply)
+    await this.end(request, reply, reason)
     throw new SessionExpiredError(reason)
   }
 
