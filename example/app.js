@@ -3,8 +3,8 @@
  * builds it in-process.
  *
  * Routes: `/` (home), `/claims` (signed in), `/admin` (group admin), `/edit` (group admin or editor),
- * `/postlogout` (back home); the plugin mounts `/login`, `/postlogin` (the callback), `POST /refresh`
- * and `/logout`.
+ * `/sensitive` (a sign-in at most five minutes old: step-up), `/postlogout` (back home); the plugin
+ * mounts `/login`, `/signup`, `/passkeys/add`, `/postlogin` (the callback), `POST /refresh` and `/logout`.
  */
 import Fastify from 'fastify'
 
@@ -60,6 +60,12 @@ export async function buildApp ({ plugin, cognito, server, local, logger }) {
   app.get('/admin', { preHandler: app.cognito.requireGroups(['admin']) }, async (request) => ({ groups: request.cognito.groups }))
 
   app.get('/edit', { preHandler: app.cognito.requireAnyGroup(['admin', 'editor']) }, async (request) => ({ groups: request.cognito.groups }))
+
+  // Step-up: a sign-in older than five minutes is sent to a fresh login (prompt=login) and comes back here.
+  app.get('/sensitive', { preHandler: app.cognito.guard({ maxAge: 300 }) }, async (request) => ({
+    username: request.cognito.username,
+    signedInAt: new Date(request.cognito.authTime * 1000).toISOString()
+  }))
 
   // Cognito's /logout sends the browser here once its own session is over.
   app.get('/postlogout', async (request, reply) => reply.redirect('/'))
@@ -123,7 +129,9 @@ function homePage (identity, local, userPoolId) {
        </dl>
        <div class="actions"><form method="post" action="/refresh"><button id="refresh" type="submit">Refresh tokens</button></form>
        <a href="/logout" id="logout">Sign out</a></div>`
-    : '<p id="status">Not signed in. <a href="/login" id="login">Sign in</a></p>'
+    : `<p id="status">Not signed in. <a href="/login" id="login">Sign in</a>, <a href="/signup" id="signup">sign up</a>,
+       or <a href="/login?prompt=none&amp;returnTo=%2F" id="silent">try a silent sign-in</a> (no page: back here signed in
+       if you are signed in at Cognito, anonymous if not).</p>`
 
   return page('Home', `
 <h1>fastify-cognito example</h1>
@@ -134,6 +142,8 @@ ${who}
   <li><a href="/claims">/claims</a>: your token claims (signed in)</li>
   <li><a href="/admin">/admin</a>: group <code>admin</code> only</li>
   <li><a href="/edit">/edit</a>: group <code>admin</code> or <code>editor</code></li>
+  <li><a href="/sensitive">/sensitive</a>: a sign-in at most five minutes old (step-up)</li>
+  <li><a href="/passkeys/add?returnTo=%2F">/passkeys/add</a>: add a passkey (managed login)</li>
   <li><a href="/logout">/logout</a>: sign out of the app and of Cognito</li>
 </ul>`)
 }

@@ -3,7 +3,7 @@
  * and audience, the machine client for outbound calls, the revocation check, and the ALB mode.
  * Validated once, at registration, with the helpers of `options.ts`.
  */
-import { fail, parseUrl, positive, requireString } from './options.js'
+import { fail, parseUrl, positive, requireString } from './option-checks.js'
 import type { FastifyCognitoOptions } from './types.js'
 
 export interface ApiConfig {

@@ -108,11 +108,9 @@ export function toJwksFetchError (err: unknown): JwksFetchError {
   return new JwksFetchError(`JWKS fetch failed: ${reason}`, { cause: err })
 }
 
-/** Maps a failure of a call to Cognito's endpoints (transport, bad answer) to a 502. */
+/** Maps a failure of a call to Cognito's endpoints (a transport failure in words, or an already coded error) to a 502. */
 export function toIdpError (err: unknown): Error {
-  if (isFastifyCognitoError(err)) return err
-  if (err instanceof TransportError) return new IdpError(err.message, { cause: err })
-  return new IdpError('failed', { cause: err })
+  return isFastifyCognitoError(err) ? err : new IdpError((err as TransportError).message, { cause: err })
 }
 
 /**
@@ -183,9 +181,19 @@ export function toIssuedTokenError (err: unknown): Error {
 /** Cognito's authorize errors that mean Cognito failed, not the request. */
 const AUTHORIZE_FAILURES = new Set(['server_error', 'temporarily_unavailable'])
 
-/** Maps `?error=` on the callback: Cognito failing is a 502, a refused login a 400. */
+/**
+ * The error codes an authorize answer can carry (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6), which are the
+ * ones Cognito documents. Only these are named back; anything else a link could carry is `unknown_error`.
+ */
+const AUTHORIZE_ERRORS = new Set([
+  'invalid_request', 'unauthorized_client', 'access_denied', 'unsupported_response_type', 'invalid_scope',
+  'server_error', 'temporarily_unavailable', 'login_required', 'interaction_required', 'consent_required',
+  'account_selection_required'
+])
+
+/** Maps `?error=` on the callback of a login in progress: Cognito failing is a 502, a refused login a 400. */
 export function toAuthorizeError (value: unknown): Error {
-  const code = safeErrorCode(value)
+  const code = typeof value === 'string' && AUTHORIZE_ERRORS.has(value) ? value : 'unknown_error'
   return AUTHORIZE_FAILURES.has(code) ? new IdpError(`authorize answered ${code}`) : new AuthorizeError(code)
 }
 
@@ -198,3 +206,7 @@ export function isFastifyCognitoError (err: unknown): err is Error & { code: str
 export const InvalidLoginRequestError = createError('FST_COGNITO_INVALID_LOGIN_REQUEST', 'Invalid login request: %s', 400)
 /** Cognito issued a token too large to keep in the session cookies, even split into chunks. */
 export const CookieBudgetError = createError('FST_COGNITO_TOKEN_TOO_LARGE', 'Cognito issued a %s token too large for the session cookies', 502)
+/** The session reached its absolute or idle timeout (`session` option) and has ended. */
+export const SessionExpiredError = createError('FST_COGNITO_SESSION_EXPIRED', 'Session ended: %s', 401)
+/** The route needs a more recent sign-in than the session's (`maxAge` guard option, RFC 9470). */
+export const StepUpRequiredError = createError('FST_COGNITO_STEP_UP_REQUIRED', 'A more recent sign-in is required (max_age %s)', 401)

@@ -39,6 +39,8 @@ export interface CognitoUserIdentity {
   /** The access token's scopes. */
   scopes: readonly string[]
   /** The verified access token's claims. */
+  /** When the user signed in (`auth_time`, seconds since the epoch); refreshes keep it. Machines: when the token was issued. */
+  authTime: number | undefined
   accessToken: CognitoAccessTokenClaims
   /** The verified ID token's claims (the user's attributes); `null` for bearer requests or when not loaded. */
   idToken: CognitoIdTokenClaims | null
@@ -57,6 +59,8 @@ export interface CognitoAlbIdentity {
   groups: readonly string[]
   scopes: readonly string[]
   /** The verified `x-amzn-oidc-accesstoken` claims; `null` when the header is absent or does not verify. */
+  /** When the user signed in (`auth_time`, seconds since the epoch); refreshes keep it. Machines: when the token was issued. */
+  authTime: number | undefined
   accessToken: CognitoAccessTokenClaims | null
   /** The verified claims of `x-amzn-oidc-data` (sub, username, email...). */
   albData: AlbDataClaims
@@ -74,6 +78,8 @@ export interface CognitoMachineIdentity {
   clientId: string
   groups: readonly string[]
   scopes: readonly string[]
+  /** When the user signed in (`auth_time`, seconds since the epoch); refreshes keep it. Machines: when the token was issued. */
+  authTime: number | undefined
   accessToken: CognitoMachineAccessTokenClaims
   idToken: null
 }

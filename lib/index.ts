@@ -15,7 +15,8 @@ import type { FastifyInstance } from 'fastify'
 import { InvalidOptionError } from './errors.js'
 import { atLeastOne, createGuardFactory } from './fastify/guards.js'
 import { apiMethods } from './fastify/api.js'
-import { routesPlugin, startLogin } from './fastify/routes.js'
+import { startLogin } from './fastify/login-routes.js'
+import { routesPlugin } from './fastify/routes.js'
 import { resolveOptions } from './options.js'
 import { AlbVerifier } from './protocol/alb.js'
 import { ClientCredentials } from './protocol/client-credentials.js'
@@ -29,7 +30,7 @@ import { CookieLayout } from './session/cookies.js'
 import { SessionLifecycle } from './session/lifecycle.js'
 import { LoginFlow } from './session/login.js'
 import { CookieSessionStore } from './session/store.js'
-import type { FastifyCognito, FastifyCognitoOptions } from './types.js'
+import type { FastifyCognito, FastifyCognitoOptions, GuardOptions } from './types.js'
 
 /**
  * Registration: options resolved once, then the layers wired bottom-up, each given the slice of
@@ -37,7 +38,7 @@ import type { FastifyCognito, FastifyCognitoOptions } from './types.js'
  * layout, store, lifecycle, login flow), Fastify (guards, routes, the decorator).
  */
 async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognitoOptions): Promise<void> {
-  const config = resolveOptions(options)
+  const config = resolveOptions(options, fastify.prefix)
 
   // Parsing is left to the guards (hook: false): routes no guard protects pay nothing for cookies.
   if (!fastify.hasPlugin('@fastify/cookie')) await fastify.register(fastifyCookie, { hook: false })
@@ -66,7 +67,7 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
   const machine = config.machineClient === undefined
     ? undefined
     : new ClientCredentials(new TokenClient({ ...config, ...config.machineClient }))
-  const guard = createGuardFactory(config, verifier, lifecycle, { alb, userInfo })
+  const guard = createGuardFactory(config, verifier, lifecycle, request => layout.cookies(request), { alb, userInfo })
   const decorator: FastifyCognito = {
     authenticate: guard(),
     identify: guard({ optional: true }),
@@ -80,7 +81,7 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
     },
     verifyAccessToken: token => verifier.verifyAccessToken(token),
     verifyIdToken: (token, nonce) => verifier.verifyIdToken(token, nonce),
-    login: (_request, reply, loginOptions) => startLogin(login, reply, loginOptions),
+    login: (request, reply, loginOptions) => startLogin(login, config.appOrigin, request, reply, loginOptions),
     sealSession: tokens => store.seal(tokens),
     logoutUrl: config.logoutUrl,
     ...apiMethods(config, verifier, lifecycle, userInfo, machine)
@@ -88,7 +89,17 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
   fastify.decorateRequest('cognito', null)
   fastify.decorate('cognito', decorator)
 
-  await fastify.register(routesPlugin(config, login, lifecycle))
+  // Route configuration: `config: { cognito: true }` or `config: { cognito: { groups, ... } }` guards the
+  // route in onRequest, before its body is read, with no hook written by hand.
+  fastify.addHook('onRoute', (route) => {
+    const wanted = (route.config as { cognito?: unknown } | undefined)?.cognito
+    if (wanted === undefined || wanted === false) return
+    const hook = wanted === true ? decorator.authenticate : guard(wanted as GuardOptions)
+    const existing = route.onRequest
+    route.onRequest = existing === undefined ? [hook] : [hook, ...(Array.isArray(existing) ? existing : [existing])]
+  })
+
+  await fastify.register(routesPlugin(config, login, lifecycle, decorator.authenticate))
 
   if (config.disabled) {
     fastify.log.warn('fastify-cognito: authentication is DISABLED (disabled: true); every guard lets every request through')
@@ -106,12 +117,13 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
 const plugin = fp(fastifyCognito, { fastify: '5.x', name: 'fastify-cognito' })
 export default plugin
 export { plugin as fastifyCognito }
-export { optionsFromEnv } from './options.js'
+export { optionsFromEnv } from './env.js'
 // The coded errors, for `instanceof` and `error.code` in an app's error handler; the mapping helpers stay internal.
 export {
   AccessDeniedError, AuthorizeError, CallerKindError, ClientNotAllowedError, CodeRejectedError, CookieBudgetError, CrossSiteRequestError, GroupRequiredError, IdpError, IdpTokenError,
   InvalidCallbackError, InvalidLoginRequestError, InvalidOptionError, InvalidTokenError, JwksUnavailableError, LoginTransactionError,
-  NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, TokenExpiredError, TokenRevokedError, UnauthenticatedError,
+  NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, SessionExpiredError, StepUpRequiredError, TokenExpiredError, TokenRevokedError,
+  UnauthenticatedError,
   isFastifyCognitoError
 } from './errors.js'
 export type * from './types.js'

@@ -2,10 +2,12 @@
  * Raw options (or the environment) in, one frozen, validated, defaulted configuration out.
  * Everything downstream trusts the resolved config.
  */
-import { hkdfSync } from 'node:crypto'
 import type { Dispatcher } from 'undici'
-import { InvalidOptionError } from './errors.js'
-import type { CodecConfig, Purpose } from './session/codec.js'
+import {
+  COOKIE_NAME, deriveKeys, fail, flag, languageList, mountedCallback, parseUrl, positive, requireString, routePath, sessionLifetimes
+} from './option-checks.js'
+import type { CodecConfig } from './session/codec.js'
+import { sanitizeReturnTo } from './protocol/return-to.js'
 import { parsePoolId } from './util/pool-id.js'
 import { resolveApiOptions, type ApiConfig } from './api-options.js'
 import type { FastifyCognitoOptions, LoginResult, SameSite } from './types.js'
@@ -26,6 +28,7 @@ export interface ResolvedConfig extends ApiConfig {
   tokenUrl: string
   revokeUrl: string
   logoutUrl: string
+  passkeysUrl: string
   redirectUri: string
   logoutUri: string
   scopes: readonly string[]
@@ -36,24 +39,32 @@ export interface ResolvedConfig extends ApiConfig {
   refresh: boolean
   autoRefresh: boolean
   defaultReturnTo: string
-  routes: { login: string | false, callback: string | false, refresh: string | false, logout: string | false }
+  routes: { login: string | false, callback: string | false, refresh: string | false, logout: string | false, signup: string | false, passkeys: string | false }
+  languages: readonly string[]
+  session: { absoluteTimeout: number | undefined, idleTimeout: number | undefined, refreshAhead: number | undefined }
   onLogin: ((request: FastifyRequest, reply: FastifyReply, login: LoginResult) => unknown) | undefined
+  onLogout: FastifyCognitoOptions['onLogout']
+  onDenied: FastifyCognitoOptions['onDenied']
   cookie: {
     domain: string | undefined
     sameSite: SameSite
     secure: boolean
     path: string
     names: Record<'access' | 'id' | 'refresh', string>
-    transactionPrefix: string
-    transactionPath: string
+    transactionName: string
+    /** When the session was last used (idle timeout), and the markers that stop a silent sign-in or a step-up from looping. */
+    seenName: string
+    markers: { silent: string, stepUp: string, passkeys: string }
     maxAge: number
     refreshMaxAge: number
     transactionMaxAge: number
   }
   /** Sealing: derived 32-byte keys per purpose (newest first) and the max age of each purpose. */
   codec: CodecConfig
-  /** The login route's path, or words for error messages when the app mounts its own. */
+  /** The login route's public path (with the context's prefix), or words for error messages when the app mounts its own. */
   loginPath: string
+  /** Paths as the browser sees them, with the prefix of the context the plugin is registered in. */
+  publicPaths: { login: string | false }
   tokenSources: { cookie: boolean, bearer: boolean }
   redirectToLogin: boolean
   timeout: number
@@ -64,71 +75,12 @@ export interface ResolvedConfig extends ApiConfig {
   appOrigin: string
 }
 
-const LOCALHOST = new Set(['localhost', '127.0.0.1', '[::1]'])
-const COOKIE_NAME = /^[A-Za-z0-9_-]{1,32}$/
-const PATH = /^\/[\x21-\x7e]*$/
-
-export function fail (name: string, must: string): never {
-  throw new InvalidOptionError(`${name} ${must}`)
-}
-
-export function requireString (value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.trim() === '') fail(name, 'is required and must be a non-empty string')
-  return value.trim()
-}
-
-export function parseUrl (value: unknown, name: string): URL {
-  const raw = requireString(value, name)
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    fail(name, `must be an absolute URL (got "${raw}")`)
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOCALHOST.has(url.hostname))) {
-    fail(name, 'must use https (plain http is only allowed for localhost)')
-  }
-  return url
-}
-
-export function positive (value: unknown, name: string, fallback: number, { allowZero = false } = {}): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    fail(name, `must be a ${allowZero ? 'non-negative' : 'positive'} number`)
-  }
-  return value
-}
-
-export function flag (value: unknown, name: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') fail(name, 'must be a boolean')
-  return value
-}
-
-function routePath (value: unknown, name: string, fallback: string): string | false {
-  if (value === undefined) return fallback
-  if (value === false) return false
-  if (typeof value !== 'string' || !PATH.test(value)) fail(name, 'must be a path starting with "/", or false')
-  return value
-}
-
-function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined): Record<Purpose, Buffer[]> {
-  const list = Array.isArray(secret) ? secret : [secret]
-  if (list.length === 0) fail('secret', 'must hold at least one secret')
-  const secrets = list.map((s, i) => {
-    const name = Array.isArray(secret) ? `secret[${i}]` : 'secret'
-    if (typeof s !== 'string' && !Buffer.isBuffer(s)) fail(name, 'is required: a string of at least 32 characters (env SECRET_KEY)')
-    if (Buffer.byteLength(s) < 32) fail(name, 'must be at least 32 characters long')
-    return Buffer.from(s)
-  })
-  // HKDF (RFC 5869) turns each secret into one independent 32-byte key per cookie purpose.
-  const derive = (purpose: Purpose): Buffer[] =>
-    secrets.map(s => Buffer.from(hkdfSync('sha256', s, 'fastify-cognito', `cookie:${purpose}:v1`, 32)))
-  return { access: derive('access'), id: derive('id'), refresh: derive('refresh'), tx: derive('tx'), sid: derive('sid') }
-}
-
-/** Validates the options once, at registration, and returns the frozen configuration. */
-export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig {
+/**
+ * Validates the options once, at registration, and returns the frozen configuration. `prefix` is the
+ * prefix of the context the plugin is registered in (`/staff`): routes are mounted relative to it, and
+ * the callback, whose public path is the redirect URI's, must be under it.
+ */
+export function resolveOptions (options: FastifyCognitoOptions, prefix = ''): ResolvedConfig {
   if (options === null || typeof options !== 'object') fail('object', 'is required')
   const userPoolId = requireString(options.userPoolId, 'userPoolId')
   const poolId = parsePoolId(userPoolId)
@@ -173,22 +125,24 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
   if (typeof baseName !== 'string' || !COOKIE_NAME.test(baseName)) fail('cookie.name', 'must be 1 to 32 letters, digits, "_" or "-"')
   // __Host- binds a cookie to this exact host, Secure, Path=/ (RFC 6265bis): a sibling subdomain cannot plant or overwrite it.
   const hostPrefix = secure && cookieDomain === undefined ? '__Host-' : ''
-  const securePrefix = secure ? '__Secure-' : ''
 
   const routes = options.routes ?? {}
   if (typeof routes !== 'object') fail('routes', 'must be an object (set a route to false to not mount it)')
   const callbackPath = redirect.pathname
   const resolvedRoutes = {
     login: routePath(routes.login, 'routes.login', '/login'),
-    callback: routePath(routes.callback, 'routes.callback', callbackPath),
+    callback: mountedCallback(routePath(routes.callback, 'routes.callback', callbackPath), prefix),
     refresh: routePath(routes.refresh, 'routes.refresh', '/refresh'),
-    logout: routePath(routes.logout, 'routes.logout', '/logout')
+    logout: routePath(routes.logout, 'routes.logout', '/logout'),
+    signup: routePath(routes.signup, 'routes.signup', '/signup'),
+    passkeys: routePath(routes.passkeys, 'routes.passkeys', '/passkeys/add')
   }
-  const defaultReturnTo = options.defaultReturnTo === undefined ? '/' : options.defaultReturnTo
-  if (typeof defaultReturnTo !== 'string' || !defaultReturnTo.startsWith('/') || defaultReturnTo.startsWith('//')) {
-    fail('defaultReturnTo', 'must be a same-origin path starting with "/"')
+  // The same rule as a login's returnTo: "/\\evil.example" is another origin to a browser.
+  const defaultReturnTo = options.defaultReturnTo === undefined ? '/' : sanitizeReturnTo(options.defaultReturnTo)
+  if (defaultReturnTo === undefined) fail('defaultReturnTo', 'must be a same-origin path starting with "/"')
+  for (const name of ['onLogin', 'onLogout', 'onDenied'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') fail(name, 'must be a function')
   }
-  if (options.onLogin !== undefined && typeof options.onLogin !== 'function') fail('onLogin', 'must be a function')
 
   const sources = options.tokenSources ?? {}
   if (typeof sources !== 'object') fail('tokenSources', 'must be an object')
@@ -214,6 +168,8 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
     revokeUrl: `${domain}/oauth2/revoke`,
     // Cognito's logout wants client_id and logout_uri; it ignores post_logout_redirect_uri.
     logoutUrl: `${domain}/logout?${new URLSearchParams({ client_id: clientId, logout_uri: logout.href })}`,
+    // Managed login's passkey enrolment (Essentials or Plus tier): client_id and the registered redirect URI.
+    passkeysUrl: `${domain}/passkeys/add?${new URLSearchParams({ client_id: clientId, redirect_uri: redirect.href })}`,
     redirectUri: redirect.href,
     logoutUri: logout.href,
     scopes: Object.freeze([...scopes]),
@@ -225,7 +181,11 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
     autoRefresh: refresh && flag(options.autoRefresh, 'autoRefresh', true),
     defaultReturnTo,
     routes: resolvedRoutes,
+    languages: languageList(options.languages),
+    session: sessionLifetimes(options.session),
     onLogin: options.onLogin,
+    onLogout: options.onLogout,
+    onDenied: options.onDenied,
     cookie: {
       domain: cookieDomain,
       sameSite,
@@ -236,9 +196,11 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
         id: `${hostPrefix}${baseName}_id`,
         refresh: `${hostPrefix}${baseName}_refresh`
       },
-      transactionPrefix: `${securePrefix}${baseName}_tx_`,
-      // The transaction cookie only travels to the callback.
-      transactionPath: callbackPath,
+      // Login transactions bind a login to the browser that started it: host-only, and `__Host-` when
+      // Secure (whatever cookie.domain says), so a sibling subdomain can neither plant nor read one.
+      transactionName: `${secure ? '__Host-' : ''}${baseName}_tx`,
+      seenName: `${hostPrefix}${baseName}_seen`,
+      markers: { silent: `${secure ? '__Host-' : ''}${baseName}_silent`, stepUp: `${secure ? '__Host-' : ''}${baseName}_stepup`, passkeys: `${secure ? '__Host-' : ''}${baseName}_passkeys` },
       maxAge,
       refreshMaxAge,
       transactionMaxAge
@@ -246,10 +208,11 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
     codec: {
       keys: deriveKeys(options.secret),
       // A sealed value is refused past its cookie's Max-Age even when a browser replays it.
-      maxAge: { access: maxAge, id: maxAge, refresh: refreshMaxAge, tx: transactionMaxAge, sid: refreshMaxAge },
+      maxAge: { access: maxAge, id: maxAge, refresh: refreshMaxAge, tx: transactionMaxAge, sid: refreshMaxAge, seen: refreshMaxAge },
       openedCacheSize: OPENED_CACHE_SIZE
     },
-    loginPath: resolvedRoutes.login === false ? 'your login route' : resolvedRoutes.login,
+    loginPath: resolvedRoutes.login === false ? 'your login route' : prefix + resolvedRoutes.login,
+    publicPaths: { login: resolvedRoutes.login === false ? false : prefix + resolvedRoutes.login },
     tokenSources,
     redirectToLogin: flag(options.redirectToLogin, 'redirectToLogin', true),
     timeout,

@@ -52,9 +52,21 @@ export interface FastifyCognitoOptions {
     callback?: string | false
     refresh?: string | false
     logout?: string | false
+    /** Starts a login at Cognito's sign-up page. Default `/signup`. */
+    signup?: string | false
+    /** Sends a signed-in user to Cognito's passkey enrolment and back. Default `/passkeys/add`. */
+    passkeys?: string | false
   }
+  /** Languages of your managed login pages (`['en', 'fr', 'de']`): a login without `lang` picks one from `Accept-Language`. Default none. */
+  languages?: readonly string[]
+  /** Session lifetimes, in seconds; each is off unless set. */
+  session?: SessionLifetimeOptions
   /** Runs after a successful login instead of the redirect to `returnTo`, like flask-cognito-lib's `@cognito_login_callback` handler. */
   onLogin?: (request: FastifyRequest, reply: FastifyReply, login: LoginResult) => unknown
+  /** Runs when a session ends (logout, a refused refresh, a timeout), after the cookies are cleared: auditing. Errors are logged, not thrown. */
+  onLogout?: (request: FastifyRequest, ended: SessionEnded) => unknown
+  /** Runs when a guard refuses a request (401 or 403), before the answer: auditing. Errors are logged, not thrown. */
+  onDenied?: (request: FastifyRequest, denied: AccessDenied) => unknown
   /** Cookie settings. */
   cookie?: CookieOptions
   /** Where guards look for a token. Default: both. */
@@ -93,6 +105,16 @@ export interface AlbOptions {
   keysUrl?: string
 }
 
+/** Session lifetimes of `FastifyCognitoOptions.session`, in seconds. */
+export interface SessionLifetimeOptions {
+  /** A session ends at most this long after the user signed in (`auth_time`), whatever the refresh token's own life. */
+  absoluteTimeout?: number
+  /** A session unused this long ends. Each guarded request moves it on (at most one cookie write a minute). */
+  idleTimeout?: number
+  /** A guard renews an access token that has less than this long left, so a downstream call made with it does not fail a moment later. */
+  refreshAhead?: number
+}
+
 /** Cookie settings of `FastifyCognitoOptions.cookie`. */
 export interface CookieOptions {
   /** Cookie `Domain`. Default none (host-only). Env: `AWS_COGNITO_COOKIE_DOMAIN`. */
@@ -125,8 +147,14 @@ export interface CognitoCommonClaims {
   [claim: string]: unknown
 }
 
+/**
+ * Merge in the claims a pre-token-generation trigger adds to access tokens:
+ * `declare module 'fastify-cognito' { interface CognitoAccessTokenCustomClaims { tenant: string } }`.
+ */
+export interface CognitoAccessTokenCustomClaims {}
+
 /** Claims of a Cognito access token (no `aud`; `client_id` instead). */
-export interface CognitoAccessTokenClaims extends CognitoCommonClaims {
+export interface CognitoAccessTokenClaims extends CognitoCommonClaims, CognitoAccessTokenCustomClaims {
   token_use: 'access'
   client_id: string
   scope?: string
@@ -148,6 +176,22 @@ export interface CognitoIdTokenClaims extends CognitoCommonClaims, CognitoCustom
   at_hash?: string
 }
 
+/** Passed to `onLogout`, and published on the `fastify-cognito:session-ended` channel. */
+export interface SessionEnded {
+  /** The user, when the session could still be read. */
+  sub: string | undefined
+  reason: 'logout' | 'refused' | 'absolute timeout' | 'idle timeout'
+}
+
+/** Passed to `onDenied`, and published on the `fastify-cognito:denied` channel. */
+export interface AccessDenied {
+  /** The error code: `FST_COGNITO_UNAUTHENTICATED`, `FST_COGNITO_TOKEN_EXPIRED`, `FST_COGNITO_GROUP_REQUIRED`... */
+  reason: string
+  statusCode: number
+  /** The user, when authenticated (a 403). */
+  sub: string | undefined
+}
+
 /** Passed to `onLogin`. */
 export interface LoginResult {
   identity: CognitoIdentity
@@ -155,10 +199,19 @@ export interface LoginResult {
   returnTo: string
 }
 
+/**
+ * Declare your user pool's groups, and the compiler checks every group name a guard is given:
+ * `declare module 'fastify-cognito' { interface CognitoGroups { admin: true, editor: true } }`.
+ */
+export interface CognitoGroups {}
+
+/** A group name a guard accepts: a key of `CognitoGroups` once the app declares its groups, else any string. */
+export type CognitoGroupName = keyof CognitoGroups extends never ? string : Extract<keyof CognitoGroups, string>
+
 /** Options of a guard. */
 export interface GuardOptions {
   /** Groups the user must belong to: all of them, or any of them with `anyGroup`. */
-  groups?: readonly string[]
+  groups?: readonly CognitoGroupName[]
   /** Any one of `groups` is enough (flask-cognito-lib's `any_group=True`). Default false. */
   anyGroup?: boolean
   /** Scopes the access token must all have. */
@@ -179,6 +232,10 @@ export interface GuardOptions {
   audience?: string | readonly string[]
   /** Ask Cognito's userInfo endpoint whether the user's token was revoked (cached `revocationCheckTtl` seconds per token). Default false. */
   checkRevoked?: boolean
+  /** With `optional`: an anonymous browser page view tries silent sign-in (`prompt=none`) once per browser session. Default false. */
+  silentLogin?: boolean
+  /** Seconds since the user signed in (`auth_time`) beyond which the route needs a fresh sign-in: a page goes to login with `prompt=login`, an API call gets 401 `insufficient_user_authentication` (RFC 9470). */
+  maxAge?: number
 }
 
 /** Options of `fastify.cognito.login()` and the login route's query. */
@@ -187,10 +244,14 @@ export interface LoginOptions {
   returnTo?: string
   /** Skip the chooser: `COGNITO`, `Google`, `Facebook`, `LoginWithAmazon`, `SignInWithApple` or a federated IdP's name. */
   identityProvider?: string
-  /** The managed login page's language. */
+  /** Skip the chooser by one of a federated IdP's identifiers (an email domain, for example); instead of `identityProvider`. */
+  idpIdentifier?: string
+  /** The managed login page's language; without it, chosen from `Accept-Language` among the plugin's `languages`. */
   lang?: string
-  /** `login`, `select_account`, `none`, `consent`. */
+  /** `none` (silent sign-in: no page, anonymous when there is no session at Cognito), or `login`, `select_account`, `consent` (space-separated). */
   prompt?: string
+  /** Pre-fills the user name on the sign-in page. */
+  loginHint?: string
 }
 
 /** Tokens as stored in the session cookies. */
@@ -209,9 +270,9 @@ export interface FastifyCognito {
   /** A guard with group, scope and custom checks: flask-cognito-lib's `@auth_required(groups, any_group)`. */
   guard (options?: GuardOptions): preHandlerAsyncHookHandler
   /** Requires every one of `groups`. */
-  requireGroups (groups: readonly string[]): preHandlerAsyncHookHandler
+  requireGroups (groups: readonly CognitoGroupName[]): preHandlerAsyncHookHandler
   /** Requires at least one of `groups`. */
-  requireAnyGroup (groups: readonly string[]): preHandlerAsyncHookHandler
+  requireAnyGroup (groups: readonly CognitoGroupName[]): preHandlerAsyncHookHandler
   /** Requires every one of `scopes` on the access token. */
   requireScopes (scopes: readonly string[]): preHandlerAsyncHookHandler
   /** Requires the app's own check to pass. */
@@ -232,11 +293,33 @@ export interface FastifyCognito {
   accessToken (request: FastifyRequest, reply: FastifyReply): Promise<string>
   /** The signed-in user's attributes, fresh from Cognito's userInfo endpoint; 401 `FST_COGNITO_TOKEN_REVOKED` when Cognito no longer honours the token. */
   userInfo (request: FastifyRequest): Promise<Record<string, unknown>>
+  /** OpenAPI: this pool's security schemes, and the security requirement of a guard. */
+  readonly openapi: CognitoOpenapi
+}
+
+/** An OpenAPI 3 security scheme of the plugin, as `components.securitySchemes` holds it. */
+export type CognitoSecurityScheme =
+  | { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: string }
+  | { type: 'apiKey', in: 'cookie', name: string, description: string }
+
+/** One OpenAPI security requirement: scheme label → scopes. A route's `security` lists alternatives. */
+export type SecurityRequirement = Record<string, string[]>
+
+/** `fastify.cognito.openapi`. */
+export interface CognitoOpenapi {
+  /** `{ cognitoBearer, cognitoCookie }` (named after `cookie.name`): the same as `openapiSecuritySchemes(options)`. */
+  readonly securitySchemes: Readonly<Record<string, CognitoSecurityScheme>>
+  /** The `security` of a route a guard protects where the plugin cannot see it (`app.auth([...])`, a context-wide hook). */
+  security (options?: { scopes?: readonly string[], optional?: boolean }): SecurityRequirement[]
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     cognito: FastifyCognito
+  }
+  interface FastifyContextConfig {
+    /** Guards the route in `onRequest`: `true` (signed in) or a guard's options (`{ groups: ['admin'] }`). */
+    cognito?: boolean | GuardOptions
   }
   interface FastifyRequest {
     /** The verified identity, set by a fastify-cognito guard; `null` on routes no guard protects. */

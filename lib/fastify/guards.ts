@@ -11,23 +11,29 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import {
   AccessDeniedError, CallerKindError, ClientNotAllowedError, GroupRequiredError, InvalidOptionError, InvalidTokenError, ScopeRequiredError,
-  UnauthenticatedError
+  SessionExpiredError, StepUpRequiredError, UnauthenticatedError
 } from '../errors.js'
 import type { AlbVerifier } from '../protocol/alb.js'
 import { audienceOf, buildAlbIdentity, buildIdentity, rawAccessToken } from '../protocol/identity.js'
 import type { UserInfoClient } from '../protocol/user-info.js'
 import type { Verifier } from '../protocol/verifier.js'
 import type { SessionLifecycle } from '../session/lifecycle.js'
+import { publish } from '../util/events.js'
 import { albHeaders, bearerToken, isBearerScheme, isBrowserNavigation } from './request.js'
-import type { CognitoAccessTokenClaims, CognitoIdentity, GuardOptions } from '../types.js'
+import type { CognitoAccessTokenClaims, CognitoIdentity, FastifyCognitoOptions, GuardOptions } from '../types.js'
 
 /** The slice of configuration the guards use. */
 export interface GuardsConfig {
   disabled: boolean
   tokenSources: { cookie: boolean, bearer: boolean }
   redirectToLogin: boolean
-  routes: { login: string | false }
+  publicPaths: { login: string | false }
+  cookie: { secure: boolean, markers: { silent: string, stepUp: string } }
+  onDenied: FastifyCognitoOptions['onDenied']
 }
+
+/** A step-up login that came back still too old (Cognito without managed login ignores `prompt=login`) is not tried again for this long (s). */
+const STEP_UP_RETRY = 120
 
 function stringList (value: unknown, name: string): readonly string[] {
   if (value === undefined) return []
@@ -58,8 +64,11 @@ function guardAudience (value: unknown): readonly string[] {
   return list
 }
 
-export function createGuardFactory (config: GuardsConfig, verifier: Verifier, lifecycle: SessionLifecycle, services: GuardServices): GuardFactory {
-  const loginPath = config.routes.login
+/**
+ * @param cookies the request's cookies, parsed once (the cookie layout's reader)
+ */
+export function createGuardFactory (config: GuardsConfig, verifier: Verifier, lifecycle: SessionLifecycle, cookies: (request: FastifyRequest) => Record<string, string | undefined>, services: GuardServices): GuardFactory {
+  const loginPath = config.publicPaths.login
 
   /** A user an ALB signed in; the access token it forwards gives groups and scopes when it verifies and is the same user's. */
   async function identifyAlb (alb: AlbVerifier, data: string, accessToken: string | undefined): Promise<CognitoIdentity> {
@@ -87,16 +96,77 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
     return lifecycle.resume(request, reply, withIdToken)
   }
 
+  const markerCookie = (maxAge?: number) => ({ httpOnly: true, secure: config.cookie.secure, sameSite: 'lax' as const, path: '/', ...(maxAge !== undefined ? { maxAge } : {}) })
+
+  /** Whether this request can be sent to the login route: a page a browser navigates to, with no bearer token. */
+  function canRedirect (request: FastifyRequest, redirect: boolean): boolean {
+    return redirect && loginPath !== false && !isBearerScheme(request.headers.authorization) && isBrowserNavigation(request, { method: 'GET' })
+  }
+
+  function toLogin (reply: FastifyReply, path: string, returnTo: string, prompt?: string): FastifyReply {
+    return reply.redirect(`${path}?${new URLSearchParams({ returnTo, ...(prompt !== undefined ? { prompt } : {}) })}`, 302)
+  }
+
+  /** Errors already reported: one refusal, one event, whichever path it leaves by. */
+  const reported = new WeakSet<object>()
+
+  /** A refusal: a debug log line that says why, the `denied` channel, and the app's `onDenied`. Never a token. */
+  async function denied (request: FastifyRequest, err: unknown, identity: CognitoIdentity | null): Promise<void> {
+    const { code, statusCode } = err as { code?: string, statusCode?: number }
+    if ((statusCode !== 401 && statusCode !== 403) || reported.has(err as object)) return
+    reported.add(err as object)
+    const reason = code ?? 'unknown'
+    request.log.debug({ reason, statusCode }, 'fastify-cognito: request refused')
+    publish('denied', () => ({ reason, statusCode, method: request.method, url: request.url.split('?')[0] }))
+    if (config.onDenied === undefined) return
+    try {
+      await config.onDenied(request, { reason, statusCode, sub: identity?.sub })
+    } catch (hookErr) {
+      request.log.error({ err: hookErr }, 'fastify-cognito: onDenied failed')
+    }
+  }
+
   /** A 401: to login for a browser navigation of a cookie session, else the error with a Bearer challenge. */
-  function unauthenticated (request: FastifyRequest, reply: FastifyReply, err: Error & { statusCode?: number }, redirect: boolean): FastifyReply {
+  async function unauthenticated (request: FastifyRequest, reply: FastifyReply, err: Error & { statusCode?: number }, redirect: boolean): Promise<FastifyReply> {
     if (err.statusCode !== 401) throw err
+    await denied(request, err, null)
     const bearer = isBearerScheme(request.headers.authorization)
-    if (redirect && !bearer && loginPath !== false && isBrowserNavigation(request, { method: 'GET' })) {
-      return reply.redirect(`${loginPath}?${new URLSearchParams({ returnTo: request.url })}`, 302)
+    if (canRedirect(request, redirect)) {
+      // A session that reached its absolute timeout must sign in again, not silently at Cognito with the old sign-in.
+      return toLogin(reply, loginPath as string, request.url, err instanceof SessionExpiredError ? 'login' : undefined)
     }
     // RFC 6750 §3: error="invalid_token" answers a bearer token; a cookie session sent no bearer credentials.
     reply.header('www-authenticate', bearer ? 'Bearer error="invalid_token"' : 'Bearer')
     throw err
+  }
+
+  /**
+   * An anonymous page view on a public page: ask Cognito once per browser session whether the user is
+   * signed in there (`prompt=none`: no page is shown; "no" comes back anonymous). The marker cookie,
+   * set before leaving, stops a second try: never a loop.
+   */
+  function trySilentLogin (request: FastifyRequest, reply: FastifyReply, redirect: boolean): FastifyReply | undefined {
+    if (!canRedirect(request, redirect)) return undefined
+    if (cookies(request)[config.cookie.markers.silent] !== undefined) return undefined
+    reply.setCookie(config.cookie.markers.silent, '1', markerCookie())
+    reply.header('cache-control', 'no-store')
+    return toLogin(reply, loginPath as string, request.url, 'none')
+  }
+
+  /** `maxAge`: a sign-in older than the route allows. A page goes to a fresh login (once per STEP_UP_RETRY); an API call gets RFC 9470's challenge. */
+  function stepUp (request: FastifyRequest, reply: FastifyReply, identity: CognitoIdentity, maxAge: number, redirect: boolean): FastifyReply | undefined {
+    const now = Math.floor(Date.now() / 1000)
+    if (identity.authTime !== undefined && now - identity.authTime <= maxAge) return undefined
+    if (identity.source === 'cookie' && canRedirect(request, redirect)) {
+      const tried = Number(cookies(request)[config.cookie.markers.stepUp])
+      if (!(now - tried < STEP_UP_RETRY)) {
+        reply.setCookie(config.cookie.markers.stepUp, String(now), markerCookie(STEP_UP_RETRY))
+        reply.header('cache-control', 'no-store')
+        return toLogin(reply, loginPath as string, request.url, 'login')
+      }
+    }
+    reply.header('www-authenticate', `Bearer error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=${maxAge}`)
+    throw new StepUpRequiredError(String(maxAge))
   }
 
   return function guard (options: GuardOptions = {}): preHandlerAsyncHookHandler {
@@ -118,6 +188,10 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
     const audience = guardAudience(options.audience)
     if (options.checkRevoked !== undefined && typeof options.checkRevoked !== 'boolean') throw new InvalidOptionError('checkRevoked must be a boolean')
     const checkRevoked = options.checkRevoked === true
+    const silentLogin = options.silentLogin === true
+    if (silentLogin && !optional) throw new InvalidOptionError('silentLogin needs optional: true (it is for public pages)')
+    const maxAge = options.maxAge
+    if (maxAge !== undefined && (typeof maxAge !== 'number' || !Number.isInteger(maxAge) || maxAge < 0)) throw new InvalidOptionError('maxAge must be a whole number of seconds')
 
     return async function cognitoGuard (request, reply) {
       if (config.disabled) return
@@ -131,33 +205,45 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
         }
       } catch (err) {
         // Optional: an anonymous caller goes on with request.cognito null; 502/503 still stop the request.
-        if (optional && (err as { statusCode?: number }).statusCode === 401) return
+        if (optional && (err as { statusCode?: number }).statusCode === 401) {
+          if (silentLogin) return trySilentLogin(request, reply, redirect)
+          return
+        }
         return unauthenticated(request, reply, err as Error, redirect)
       }
-      if (kind !== undefined && identity.kind !== kind) throw new CallerKindError(kind)
-      if (clients.length > 0 && !clients.includes(identity.clientId)) throw new ClientNotAllowedError()
-      if (audience.length > 0 && !audienceOf(identity.accessToken ?? {}).some(aud => audience.includes(aud))) {
-        return unauthenticated(request, reply, new InvalidTokenError('aud is not this API'), false)
-      }
-      if (groups.length > 0) {
-        const has = (group: string): boolean => identity.groups.includes(group)
-        if (!(anyGroup ? groups.some(has) : groups.every(has))) throw new GroupRequiredError()
-      }
-      if (scopes.length > 0 && !scopes.every(s => identity.scopes.includes(s))) {
-        reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"`)
-        throw new ScopeRequiredError()
-      }
-      if (checkRevoked && identity.kind === 'user') {
-        // userInfo is the one place that sees revocation; machine tokens cannot be revoked (nor asked about).
-        const raw = rawAccessToken(identity)
-        if (raw === undefined) return unauthenticated(request, reply, new InvalidTokenError('no access token to check for revocation'), false)
-        try {
-          await services.userInfo.assertNotRevoked(raw)
-        } catch (err) {
-          return unauthenticated(request, reply, err as Error, false)
+      try {
+        if (maxAge !== undefined) {
+          const sent = stepUp(request, reply, identity, maxAge, redirect)
+          if (sent !== undefined) return sent
         }
+        if (kind !== undefined && identity.kind !== kind) throw new CallerKindError(kind)
+        if (clients.length > 0 && !clients.includes(identity.clientId)) throw new ClientNotAllowedError()
+        if (audience.length > 0 && !audienceOf(identity.accessToken ?? {}).some(aud => audience.includes(aud))) {
+          return await unauthenticated(request, reply, new InvalidTokenError('aud is not this API'), false)
+        }
+        if (groups.length > 0) {
+          const has = (group: string): boolean => identity.groups.includes(group)
+          if (!(anyGroup ? groups.some(has) : groups.every(has))) throw new GroupRequiredError()
+        }
+        if (scopes.length > 0 && !scopes.every(s => identity.scopes.includes(s))) {
+          reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"`)
+          throw new ScopeRequiredError()
+        }
+        if (checkRevoked && identity.kind === 'user') {
+          // userInfo is the one place that sees revocation; machine tokens cannot be revoked (nor asked about).
+          const raw = rawAccessToken(identity)
+          if (raw === undefined) return await unauthenticated(request, reply, new InvalidTokenError('no access token to check for revocation'), false)
+          try {
+            await services.userInfo.assertNotRevoked(raw)
+          } catch (err) {
+            return await unauthenticated(request, reply, err as Error, false)
+          }
+        }
+        if (check !== undefined && await check(identity, request) !== true) throw new AccessDeniedError()
+      } catch (err) {
+        await denied(request, err, identity)
+        throw err
       }
-      if (check !== undefined && await check(identity, request) !== true) throw new AccessDeniedError()
     }
   }
 }

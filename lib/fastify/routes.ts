@@ -1,34 +1,24 @@
 /**
- * The routes the plugin mounts: login (GET), callback (GET), refresh (POST) and logout (GET). Each
- * is a thin handler: the login flow and the session lifecycle make every decision.
+ * The routes the plugin mounts: the login family (login-routes.ts), `POST /refresh`, and logout
+ * (GET and POST). Each is a thin handler: the login flow and the session lifecycle make every decision.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { sanitizeReturnTo } from '../protocol/return-to.js'
 import type { SessionLifecycle } from '../session/lifecycle.js'
 import type { LoginFlow } from '../session/login.js'
-import { assertSameOrigin, isBrowserNavigation, param, pathOnly } from './request.js'
-import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { LoginOptions, LoginResult } from '../types.js'
+import { registerLoginRoutes, type LoginRoutesConfig } from './login-routes.js'
+import { confirmLogoutPage } from './pages.js'
+import { assertSameOrigin, isBrowserNavigation, param } from './request.js'
 
 /** The slice of configuration the routes use. */
-export interface RoutesConfig {
-  routes: { login: string | false, callback: string | false, refresh: string | false, logout: string | false }
+export interface RoutesConfig extends LoginRoutesConfig {
+  routes: LoginRoutesConfig['routes'] & { refresh: string | false, logout: string | false }
   refresh: boolean
-  appOrigin: string
-  defaultReturnTo: string
   logoutUrl: string
-  onLogin: ((request: FastifyRequest, reply: FastifyReply, login: LoginResult) => unknown) | undefined
-}
-
-/** Starts a login from any handler: the transaction cookie, then the redirect to Cognito. */
-export function startLogin (login: LoginFlow, reply: FastifyReply, options?: LoginOptions): FastifyReply {
-  const url = login.begin(reply, options)
-  reply.header('cache-control', 'no-store')
-  return reply.redirect(url, 302)
 }
 
 /** Registers the routes, in an encapsulated context: the form parser it adds stays out of the app. */
-export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle: SessionLifecycle) {
+export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle: SessionLifecycle, authenticate: preHandlerAsyncHookHandler) {
   return async function cognitoRoutes (fastify: FastifyInstance): Promise<void> {
     // The refresh button of a server-rendered page posts a form; its body carries nothing we read.
     // parseAs makes Fastify enforce bodyLimit (413); a parser reading the raw stream would not.
@@ -36,36 +26,7 @@ export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle:
       done(null, {})
     })
 
-    if (config.routes.login !== false) {
-      fastify.get(config.routes.login, async (request, reply) => {
-        const { query } = request
-        return startLogin(login, reply, {
-          returnTo: param(query, 'returnTo'),
-          identityProvider: param(query, 'identity_provider'),
-          lang: param(query, 'lang'),
-          prompt: param(query, 'prompt')
-        })
-      })
-    }
-
-    if (config.routes.callback !== false) {
-      // The callback's query holds the authorization code: Fastify's request logs get the path only.
-      fastify.get(config.routes.callback, { logSerializers: { req: pathOnly } }, async (request, reply) => {
-        reply.header('cache-control', 'no-store')
-        const { query } = request
-        const { identity, returnTo } = await login.complete(request, reply, {
-          state: param(query, 'state'),
-          code: param(query, 'code'),
-          error: (query as Record<string, unknown>).error
-        })
-        request.cognito = identity
-        if (config.onLogin !== undefined) {
-          const result = await config.onLogin(request, reply, { identity, returnTo })
-          if (reply.sent || result !== undefined) return result
-        }
-        return reply.redirect(returnTo, 302)
-      })
-    }
+    registerLoginRoutes(fastify, config, login, authenticate)
 
     if (config.routes.refresh !== false && config.refresh) {
       fastify.post(config.routes.refresh, async (request, reply) => {
@@ -79,12 +40,26 @@ export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle:
     }
 
     if (config.routes.logout !== false) {
-      fastify.get(config.routes.logout, async (request, reply) => {
-        assertSameOrigin(request, config.appOrigin, { allowSameSite: true })
+      const logoutPath = config.routes.logout
+      const logout = async (request: FastifyRequest, reply: FastifyReply, status: 302 | 303): Promise<FastifyReply> => {
         await lifecycle.end(request, reply)
         reply.header('cache-control', 'no-store')
         // Cognito's own login cookie lives on: only its /logout ends it.
-        return reply.redirect(config.logoutUrl, 302)
+        return reply.redirect(config.logoutUrl, status)
+      }
+      fastify.get(logoutPath, async (request, reply) => {
+        assertSameOrigin(request, config.appOrigin, { allowSameSite: true })
+        // A browser says where a navigation comes from (Fetch Metadata, or Origin). A request that says
+        // neither may be an old browser or an image tag on any page: it gets a button, not a logout.
+        if (request.headers.origin === undefined && request.headers['sec-fetch-site'] === undefined) {
+          reply.header('cache-control', 'no-store')
+          return reply.type('text/html; charset=utf-8').send(confirmLogoutPage(logoutPath))
+        }
+        return logout(request, reply, 302)
+      })
+      fastify.post(logoutPath, async (request, reply) => {
+        assertSameOrigin(request, config.appOrigin, { allowSameSite: false })
+        return logout(request, reply, 303)
       })
     }
   }

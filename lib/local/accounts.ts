@@ -36,16 +36,31 @@ function samePassword (expected: string, given: string): boolean {
 
 /** The users of the local pool, by username and by `sub`, and the claims they carry. */
 export class AccountDirectory {
-  readonly accounts: readonly Account[]
+  readonly #accounts: Account[] = []
   readonly #bySub = new Map<string, Account>()
   readonly #byUsername = new Map<string, Account>()
+  readonly #userPoolId: string
 
   constructor (userPoolId: string, users: ResolvedUser[]) {
-    this.accounts = users.map((user) => ({ ...user, sub: user.sub ?? uuidFrom(userPoolId, user.username) }))
-    for (const account of this.accounts) {
-      this.#bySub.set(account.sub, account)
-      this.#byUsername.set(account.username, account)
-    }
+    this.#userPoolId = userPoolId
+    for (const user of users) this.add(user)
+  }
+
+  get accounts (): readonly Account[] {
+    return this.#accounts
+  }
+
+  /** Adds a user (the sign-up page checks that the username is free). */
+  add (user: ResolvedUser): Account {
+    const account = { ...user, sub: user.sub ?? uuidFrom(this.#userPoolId, user.username) }
+    this.#accounts.push(account)
+    this.#bySub.set(account.sub, account)
+    this.#byUsername.set(account.username, account)
+    return account
+  }
+
+  hasUsername (username: string): boolean {
+    return this.#byUsername.has(username)
   }
 
   findBySub (sub: string): Account | undefined {

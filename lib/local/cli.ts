@@ -59,8 +59,12 @@ export function describe (local: LocalCognito): string {
   for (const client of local.registeredClients) {
     lines.push(`  ${client.clientId}  ${client.clientSecret === undefined ? '(public, no secret)' : `secret ${client.clientSecret}`}` +
       `${client.refreshTokenRotation === true ? '  refresh token rotation on' : ''}`)
-    lines.push(`    callback URLs  ${client.redirectUris.join(', ')}`)
-    lines.push(`    sign-out URLs  ${client.logoutUris.join(', ')}`)
+    if (client.allowedOAuthFlows?.includes('client_credentials') === true) {
+      lines.push(`    client credentials (machine to machine), scopes  ${client.scopes!.join(' ')}`)
+    } else {
+      lines.push(`    callback URLs  ${client.redirectUris!.join(', ')}`)
+      lines.push(`    sign-out URLs  ${client.logoutUris!.join(', ')}`)
+    }
   }
   lines.push('', 'Users (username / password):')
   for (const user of local.users) {

@@ -20,6 +20,8 @@ function signInEventClaims (grantId: string): { origin_jti: string, event_id: st
  */
 export function accessTokenExtraClaims (directory: AccountDirectory) {
   return async (ctx: KoaContext, token: AccessToken): Promise<UnknownObject> => {
+    // A machine client's token (client credentials) belongs to no user: see machine.ts.
+    if (token.kind === 'ClientCredentials') return {}
     const { entities } = ctx.oidc!
     // The token endpoint is the only place access tokens are issued here (no implicit flow), and
     // it has either the authorization code or the refresh token it redeems.

@@ -1,8 +1,10 @@
-import type { IncomingMessage } from 'node:http'
-import type { KoaContext, Middleware, Provider } from 'oidc-provider'
+import type { KoaContext, Middleware, Provider, UnknownObject } from 'oidc-provider'
 import type { AccountDirectory } from './accounts.js'
+import { completeSignIn, FORM_LIMIT, html, queryString, readForm } from './http.js'
+import { managedLogin } from './managed-login.js'
+import type { ResolvedClient, ResolvedUser } from './options.js'
 import { errorPage, loginPage } from './pages.js'
-import type { LocalCognitoClient, LocalCognitoStats } from './types.js'
+import type { LocalCognitoStats } from './types.js'
 
 /** Cognito's scopes, all granted to every local client; an authorization request without `scope` gets them all. */
 export const COGNITO_SCOPES = ['openid', 'email', 'phone', 'profile', 'aws.cognito.signin.user.admin']
@@ -14,36 +16,29 @@ export const LOGIN_PATH = '/login/'
 export interface HostedUiOptions {
   provider: Provider
   directory: AccountDirectory
-  clients: ReadonlyMap<string, LocalCognitoClient>
+  clients: ReadonlyMap<string, ResolvedClient>
   stats: LocalCognitoStats
   userPoolId: string
-  /** Largest login form body accepted, in bytes. */
-  formLimit?: number
+  /** The pool's users (`LocalCognito.users`); the sign-up page adds to them. */
+  users: ResolvedUser[]
 }
 
-class FormTooLarge extends Error {}
+/** Prompt values Cognito only passes on to external identity providers: its own users never see them. */
+const IDP_PROMPTS = new Set(['consent', 'select_account'])
 
-async function readForm (req: IncomingMessage, limit: number): Promise<URLSearchParams> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) throw new FormTooLarge()
-    chunks.push(chunk)
+/** An authorization request's query as Cognito reads it, for oidc-provider. */
+function authorizeQuery (query: KoaContext['query']): KoaContext['query'] {
+  const result = { ...query }
+  // Cognito: "if the client doesn't request any scopes, the authorization server uses all
+  // scopes that are associated with the client".
+  if (result.scope === undefined) result.scope = COGNITO_SCOPES.join(' ')
+  // oidc-provider refuses select_account and asks for a consent this stand-in has no page for.
+  if (typeof result.prompt === 'string') {
+    const prompt = result.prompt.split(' ').filter((value) => !IDP_PROMPTS.has(value)).join(' ')
+    if (prompt === '') delete result.prompt
+    else result.prompt = prompt
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
-}
-
-function html (ctx: KoaContext, status: number, page: string): void {
-  ctx.status = status
-  ctx.type = 'html'
-  ctx.set('Cache-Control', 'no-store')
-  ctx.body = page
-}
-
-function queryString (ctx: KoaContext, name: string): string | undefined {
-  const value = ctx.query[name]
-  return typeof value === 'string' ? value : undefined
+  return result
 }
 
 /**
@@ -52,18 +47,21 @@ function queryString (ctx: KoaContext, name: string): string | undefined {
  *
  * - the issuer's discovery document at `/<userPoolId>/.well-known/openid-configuration` (the
  *   domain itself, like Cognito's, has none);
- * - the login form (`/login/<interaction>`) and Cognito's `/logout`;
+ * - the login form (`/login/<interaction>`) and Cognito's `/logout`, `/signup` and
+ *   `/passkeys/add` (see managed-login.ts);
  * - Cognito's answers where oidc-provider's differ: no `refresh_token` in a refresh answer unless
  *   the client rotates, HTTP 400 (not 401) for token and revocation errors, all scopes when an
- *   authorization request names none; and the {@link LocalCognitoStats} counters.
+ *   authorization request names none, `prompt=consent` and `select_account` ignored (Cognito passes
+ *   them to external IdPs only); and the {@link LocalCognitoStats} counters.
  */
-export function hostedUi ({ provider, directory, clients, stats, userPoolId, formLimit = 16 * 1024 }: HostedUiOptions): Middleware {
+export function hostedUi ({ provider, directory, clients, stats, userPoolId, users }: HostedUiOptions): Middleware {
   const discoveryPath = `/${userPoolId}/.well-known/openid-configuration`
+  const managed = managedLogin({ provider, directory, clients, stats, users })
 
-  async function interactionFor (ctx: KoaContext, uid: string): Promise<{ clientId: string } | undefined> {
+  async function interactionFor (ctx: KoaContext, uid: string): Promise<UnknownObject | undefined> {
     try {
-      const details = await provider.interactionDetails(ctx.req, ctx.res)
-      return details.uid === uid ? { clientId: String(details.params.client_id) } : undefined
+      const { uid: current, params } = await provider.interactionDetails(ctx.req, ctx.res)
+      return current === uid ? params : undefined
     } catch {
       return undefined
     }
@@ -71,19 +69,23 @@ export function hostedUi ({ provider, directory, clients, stats, userPoolId, for
 
   async function login (ctx: KoaContext): Promise<void> {
     const uid = ctx.path.slice(LOGIN_PATH.length)
-    const interaction = await interactionFor(ctx, uid)
-    if (interaction === undefined) {
+    const params = await interactionFor(ctx, uid)
+    if (params === undefined) {
       html(ctx, 400, errorPage('invalid_request', 'This sign-in has expired or is unknown. Start again from the application.'))
       return
     }
-    const page = { action: ctx.path, clientId: interaction.clientId, users: directory.accounts }
+    const page = { action: ctx.path, clientId: String(params.client_id), users: directory.accounts, signUpUrl: managed.signUpUrl(params) }
     if (ctx.method !== 'POST') {
-      html(ctx, 200, loginPage(page))
+      // Right after a sign-up, the new user is signed in without the form.
+      const signedUp = managed.takeSignedUp(ctx)
+      if (signedUp !== undefined) return await completeSignIn(provider, ctx, signedUp)
+      // Cognito's managed login fills in the user name from `login_hint`.
+      html(ctx, 200, loginPage({ ...page, username: typeof params.login_hint === 'string' ? params.login_hint : '' }))
       return
     }
     let form: URLSearchParams
     try {
-      form = await readForm(ctx.req, formLimit)
+      form = await readForm(ctx.req, FORM_LIMIT)
     } catch {
       html(ctx, 413, errorPage('invalid_request', 'The form is too large.'))
       return
@@ -95,9 +97,7 @@ export function hostedUi ({ provider, directory, clients, stats, userPoolId, for
       html(ctx, 200, loginPage({ ...page, username, error: 'Incorrect username or password.' }))
       return
     }
-    const returnTo = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: account.sub } }, { mergeWithLastSubmission: false })
-    ctx.status = 303
-    ctx.redirect(returnTo)
+    await completeSignIn(provider, ctx, account.sub)
   }
 
   /**
@@ -128,11 +128,25 @@ export function hostedUi ({ provider, directory, clients, stats, userPoolId, for
 
   function afterToken (ctx: KoaContext): void {
     const oidc = ctx.oidc!
-    if (ctx.status !== 200) return
+    const grantType = oidc.params?.grant_type
+    if (ctx.status !== 200) {
+      const body = ctx.body as Record<string, unknown>
+      if (body.error_description !== 'requested grant type is not allowed for this client') return
+      // oidc-provider answers invalid_request to a grant the client may not use, Cognito
+      // unauthorized_client; and invalid_client to a public client asking for client credentials
+      // (that grant needs client authentication, which a client without secret cannot do).
+      const error = grantType === 'client_credentials' && oidc.client!.clientAuthMethod === 'none' ? 'invalid_client' : 'unauthorized_client'
+      ctx.body = { error, error_description: error === 'invalid_client' ? 'client authentication failed' : 'the client may not use this grant type' }
+      return
+    }
     // Cognito's token answers carry no `scope`.
     delete (ctx.body as Record<string, unknown>).scope
-    if (oidc.params!.grant_type === 'authorization_code') {
+    if (grantType === 'authorization_code') {
       stats.authorizationCodeGrants++
+      return
+    }
+    if (grantType === 'client_credentials') {
+      stats.clientCredentialsGrants++
       return
     }
     stats.refreshTokenGrants++
@@ -166,11 +180,9 @@ export function hostedUi ({ provider, directory, clients, stats, userPoolId, for
     }
     if (ctx.path.startsWith(LOGIN_PATH) && (ctx.method === 'GET' || ctx.method === 'POST')) return await login(ctx)
     if (ctx.path === '/logout' && ctx.method === 'GET') return await logout(ctx)
-    if (ctx.path === '/oauth2/authorize' && ctx.query.scope === undefined) {
-      // Cognito: "if the client doesn't request any scopes, the authorization server uses all
-      // scopes that are associated with the client".
-      ctx.query = { ...ctx.query, scope: COGNITO_SCOPES.join(' ') }
-    }
+    if (ctx.path === '/signup' && (ctx.method === 'GET' || ctx.method === 'POST')) return await managed.signUp(ctx)
+    if (ctx.path === '/passkeys/add' && ctx.method === 'GET') return await managed.addPasskey(ctx)
+    if (ctx.path === '/oauth2/authorize') ctx.query = authorizeQuery(ctx.query)
 
     await next()
 

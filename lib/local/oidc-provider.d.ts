@@ -39,6 +39,8 @@ declare module 'oidc-provider' {
       [name: string]: unknown
     }
     requestParamOIDCScopes: Set<string>
+    /** The parsed request body (token, revocation and other POST endpoints). */
+    body?: UnknownObject
     session?: Session
   }
 
@@ -83,6 +85,14 @@ declare module 'oidc-provider' {
     getValueAndPayload (): Promise<{ value: string, payload?: UnknownObject }>
   }
 
+  export interface ClientCredentials extends BaseToken {
+    getValueAndPayload (): Promise<{ value: string, payload?: UnknownObject }>
+  }
+
+  export interface ClientCredentialsStatic {
+    prototype: ClientCredentials
+  }
+
   export interface AccessTokenStatic {
     prototype: AccessToken
     find (value: unknown, options?: UnknownObject): Promise<AccessToken | undefined>
@@ -96,7 +106,11 @@ declare module 'oidc-provider' {
   export interface Session {
     accountId?: string
     uid: string
+    /** Per-client authorizations (grant ids, sids) of the session. */
+    authorizations?: UnknownObject
     destroy (): Promise<void>
+    /** Saves a stored session again, keeping its expiry. */
+    persist (): Promise<string>
   }
 
   export interface SessionStatic {
@@ -161,13 +175,17 @@ declare module 'oidc-provider' {
   /** oidc-provider's error classes; thrown from an adapter, they become the endpoint's error answer. */
   export const errors: {
     InvalidGrant: new (detail?: string) => Error & { error: string, status: number }
+    InvalidScope: new (description: string, scope: string) => Error & { error: string, status: number }
   }
 
   export class Provider extends EventEmitter {
     constructor (issuer: string, configuration?: Configuration)
+    /** The context of the request being handled (oidc-provider's AsyncLocalStorage). */
+    static readonly ctx: KoaContext | undefined
     issuer: string
     keys?: string[]
     AccessToken: AccessTokenStatic
+    ClientCredentials: ClientCredentialsStatic
     IdToken: IdTokenStatic
     Session: SessionStatic
     Grant: GrantStatic

@@ -1,5 +1,5 @@
 import { parsePoolId } from '../util/pool-id.js'
-import type { LocalCognitoClient, LocalCognitoOptions, LocalCognitoUser } from './types.js'
+import type { LocalCognitoClient, LocalCognitoOAuthFlow, LocalCognitoOptions, LocalCognitoResourceServer, LocalCognitoUser } from './types.js'
 
 /**
  * The default confidential client's credentials: fixed, so that an app can be configured once.
@@ -25,6 +25,32 @@ export const DEFAULT_CONFIDENTIAL_CLIENT = Object.freeze({
 export const DEFAULT_PUBLIC_CLIENT = Object.freeze({ clientId: 'local-public-client' })
 
 /**
+ * The default machine-to-machine client (client-credentials grant): fixed credentials, and the
+ * custom scopes of the default `orders` resource server.
+ *
+ * @example
+ * ```ts
+ * const { clientId, clientSecret } = DEFAULT_MACHINE_CLIENT // 'local-machine-client', 'local-machine-secret-change-me'
+ * // POST <domain>/oauth2/token, HTTP Basic, grant_type=client_credentials&scope=orders/read
+ * ```
+ */
+export const DEFAULT_MACHINE_CLIENT = Object.freeze({
+  clientId: 'local-machine-client',
+  clientSecret: 'local-machine-secret-change-me',
+  scopes: Object.freeze(['orders/read', 'orders/write'])
+})
+
+/**
+ * The default resource server: `orders`, with custom scopes `orders/read` and `orders/write`.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_RESOURCE_SERVER.identifier // 'orders'
+ * ```
+ */
+export const DEFAULT_RESOURCE_SERVER = Object.freeze({ identifier: 'orders', scopes: Object.freeze(['read', 'write']) })
+
+/**
  * Password of the default users, alice and bob.
  *
  * @example
@@ -39,13 +65,18 @@ const DAY = 24 * 60 * 60
 /** A user after validation: `attributes` is always there. */
 export type ResolvedUser = LocalCognitoUser & { attributes: Record<string, string> }
 
+/** A client after validation: every list is there. */
+export type ResolvedClient = Required<Omit<LocalCognitoClient, 'clientSecret'>> & Pick<LocalCognitoClient, 'clientSecret'>
+
 /** The options after validation, with every default applied. */
 export interface ResolvedOptions {
   host: string
   port: number
   userPoolId: string
   region: string
-  clients: LocalCognitoClient[]
+  clients: ResolvedClient[]
+  /** Every custom scope of the resource servers, `<identifier>/<name>`. */
+  customScopes: Set<string>
   users: ResolvedUser[]
   accessTokenTtl: number
   refreshTokenTtl: number
@@ -120,7 +151,16 @@ function checkUrls (name: string, value: unknown): string[] {
   return urls
 }
 
-function checkClients (value: unknown): LocalCognitoClient[] {
+function checkFlows (at: string, value: unknown): LocalCognitoOAuthFlow[] {
+  const flows = value ?? ['code']
+  // Cognito refuses client_credentials together with a user flow on one app client.
+  if (!Array.isArray(flows) || flows.length !== 1 || !['code', 'client_credentials'].includes(flows[0])) {
+    fail(`${at}.allowedOAuthFlows`, "['code'] or ['client_credentials'] (Cognito does not mix them on one client)")
+  }
+  return [...flows]
+}
+
+function checkClients (value: unknown, customScopes: Set<string>): ResolvedClient[] {
   if (!Array.isArray(value) || value.length === 0) fail('clients', 'a non-empty array')
   const seen = new Set<string>()
   return value.map((client: Partial<LocalCognitoClient>, i) => {
@@ -131,14 +171,45 @@ function checkClients (value: unknown): LocalCognitoClient[] {
     seen.add(client.clientId)
     if (client.clientSecret !== undefined && !isNonEmptyString(client.clientSecret)) fail(`${at}.clientSecret`, 'a non-empty string when given')
     if (client.refreshTokenRotation !== undefined && typeof client.refreshTokenRotation !== 'boolean') fail(`${at}.refreshTokenRotation`, 'a boolean')
+    const allowedOAuthFlows = checkFlows(at, client.allowedOAuthFlows)
+    const machine = allowedOAuthFlows[0] === 'client_credentials'
+    let scopes: string[] = []
+    if (machine) {
+      if (client.clientSecret === undefined) fail(`${at}.clientSecret`, 'given for a client_credentials client (Cognito requires a secret)')
+      scopes = checkStringList(`${at}.scopes`, client.scopes)
+      const unknown = scopes.find((scope) => !customScopes.has(scope))
+      if (scopes.length === 0 || unknown !== undefined) {
+        fail(`${at}.scopes`, `a non-empty list of custom scopes of options.resourceServers (got ${JSON.stringify(unknown)})`)
+      }
+    } else if (client.scopes !== undefined) {
+      fail(`${at}.scopes`, 'left out for a code client (only client_credentials clients have custom scopes here)')
+    }
     return {
       clientId: client.clientId,
       ...(client.clientSecret === undefined ? {} : { clientSecret: client.clientSecret }),
-      redirectUris: checkUrls(`${at}.redirectUris`, client.redirectUris),
-      logoutUris: checkUrls(`${at}.logoutUris`, client.logoutUris),
-      refreshTokenRotation: client.refreshTokenRotation ?? false
+      redirectUris: machine && client.redirectUris === undefined ? [] : checkUrls(`${at}.redirectUris`, client.redirectUris),
+      logoutUris: machine && client.logoutUris === undefined ? [] : checkUrls(`${at}.logoutUris`, client.logoutUris),
+      refreshTokenRotation: client.refreshTokenRotation ?? false,
+      allowedOAuthFlows,
+      scopes
     }
   })
+}
+
+function checkResourceServers (value: unknown): Set<string> {
+  const servers = value ?? [DEFAULT_RESOURCE_SERVER]
+  if (!Array.isArray(servers)) fail('resourceServers', 'an array')
+  const scopes = new Set<string>()
+  servers.forEach((server: Partial<LocalCognitoResourceServer>, i) => {
+    const at = `resourceServers[${i}]`
+    if (typeof server !== 'object' || server === null) fail(at, 'an object')
+    if (!isNonEmptyString(server.identifier) || /\s/.test(server.identifier)) fail(`${at}.identifier`, 'a non-empty string without spaces')
+    for (const name of checkStringList(`${at}.scopes`, server.scopes)) {
+      if (/[\s/]/.test(name)) fail(`${at}.scopes`, `scope names without spaces or '/' (got ${JSON.stringify(name)})`)
+      scopes.add(`${server.identifier}/${name}`)
+    }
+  })
+  return scopes
 }
 
 function checkUsers (value: unknown): ResolvedUser[] {
@@ -187,16 +258,23 @@ export function resolveOptions (options: LocalCognitoOptions = {}): ResolvedOpti
   const rotation = options.refreshTokenRotation ?? false
   if (typeof rotation !== 'boolean') fail('refreshTokenRotation', 'a boolean')
 
-  let clients: LocalCognitoClient[]
+  const customScopes = checkResourceServers(options.resourceServers)
+  let clients: ResolvedClient[]
   if (options.clients === undefined) {
     const redirectUris = checkUrls('redirectUris', options.redirectUris ?? ['http://localhost:3000/postlogin'])
     const logoutUris = checkUrls('logoutUris', options.logoutUris ?? ['http://localhost:3000/postlogout'])
+    const user = { refreshTokenRotation: rotation, allowedOAuthFlows: ['code' as const], scopes: [] }
+    // The machine client keeps only the default scopes that the resource servers define.
+    const machineScopes = DEFAULT_MACHINE_CLIENT.scopes.filter((scope) => customScopes.has(scope))
     clients = [
-      { ...DEFAULT_CONFIDENTIAL_CLIENT, redirectUris, logoutUris, refreshTokenRotation: rotation },
-      { ...DEFAULT_PUBLIC_CLIENT, redirectUris: [...redirectUris], logoutUris: [...logoutUris], refreshTokenRotation: rotation }
+      { ...DEFAULT_CONFIDENTIAL_CLIENT, redirectUris, logoutUris, ...user },
+      { ...DEFAULT_PUBLIC_CLIENT, redirectUris: [...redirectUris], logoutUris: [...logoutUris], ...user },
+      ...(machineScopes.length === 0
+        ? []
+        : [{ ...DEFAULT_MACHINE_CLIENT, redirectUris: [], logoutUris: [], refreshTokenRotation: false, allowedOAuthFlows: ['client_credentials' as const], scopes: machineScopes }])
     ]
   } else {
-    clients = checkClients(options.clients)
+    clients = checkClients(options.clients, customScopes)
   }
 
   return {
@@ -205,6 +283,7 @@ export function resolveOptions (options: LocalCognitoOptions = {}): ResolvedOpti
     userPoolId,
     region: poolId.region,
     clients,
+    customScopes,
     users: options.users === undefined ? defaultUsers() : checkUsers(options.users),
     accessTokenTtl: checkInteger('accessTokenTtl', options.accessTokenTtl ?? 3600, 1, 10 * 365 * DAY),
     refreshTokenTtl: checkInteger('refreshTokenTtl', options.refreshTokenTtl ?? 30 * DAY, 1, 10 * 365 * DAY),

@@ -41,13 +41,15 @@ export interface LoginPageOptions {
   username?: string
   /** The message after a failed attempt. */
   error?: string
+  /** The sign-up page for the same authorization request. */
+  signUpUrl?: string
 }
 
 /**
  * The hosted UI's sign-in page: a plain form whose fields (`#username`, `#password`,
  * `#signInSubmitButton`, named like Cognito's) browser tests can rely on.
  */
-export function loginPage ({ action, clientId, users, username = '', error }: LoginPageOptions): string {
+export function loginPage ({ action, clientId, users, username = '', error, signUpUrl }: LoginPageOptions): string {
   const rows = users.map((user) => `<tr><td><code>${escapeHtml(user.username)}</code></td>` +
     `<td><code>${escapeHtml(user.password)}</code></td><td>${escapeHtml(user.email)}</td>` +
     `<td>${escapeHtml((user.groups ?? []).join(', '))}</td></tr>`).join('\n')
@@ -61,6 +63,7 @@ ${error === undefined ? '' : `<p id="error" role="alert">${escapeHtml(error)}</p
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button id="signInSubmitButton" name="signInSubmitButton" type="submit">Sign in</button>
 </form>
+${signUpUrl === undefined ? '' : `<p>Need an account? <a id="signup-link" href="${escapeHtml(signUpUrl)}">Sign up</a></p>`}
 <table id="demo-users">
 <caption>Users of this local pool</caption>
 <thead><tr><th>Username</th><th>Password</th><th>Email</th><th>Groups</th></tr></thead>
@@ -75,4 +78,66 @@ export function errorPage (error: string, description?: string): string {
   return layout('Error', `<h1>Something went wrong</h1>
 <p id="error"><code>${escapeHtml(error)}</code></p>
 ${description === undefined ? '' : `<p id="error_description">${escapeHtml(description)}</p>`}`)
+}
+
+/** What the sign-up page shows. */
+export interface SignUpPageOptions {
+  /** Where the form posts to: `/signup` with the authorization request's query. */
+  action: string
+  /** The app client the user signs up to. */
+  clientId: string
+  /** The authorization request, to sign in with an existing account instead. */
+  signInUrl: string
+  /** The values to fill in again after a refused attempt. */
+  username?: string
+  email?: string
+  /** Why the last attempt was refused. */
+  error?: string
+}
+
+/**
+ * The managed login's sign-up page: `#username`, `#email`, `#password` and `#signUpButton`.
+ */
+export function signUpPage ({ action, clientId, signInUrl, username = '', email = '', error }: SignUpPageOptions): string {
+  return layout('Sign up', `<h1>Sign up</h1>
+<p>Local Cognito stand-in, creating an account for <code>${escapeHtml(clientId)}</code>.</p>
+${error === undefined ? '' : `<p id="error" role="alert">${escapeHtml(error)}</p>`}
+<form id="signup-form" method="post" action="${escapeHtml(action)}">
+<label for="username">Username</label>
+<input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" required autofocus value="${escapeHtml(username)}">
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="email" required value="${escapeHtml(email)}">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="new-password" required>
+<p><small>At least 8 characters, with an upper-case and a lower-case letter, a number and a symbol.</small></p>
+<button id="signUpButton" name="signUpButton" type="submit">Sign up</button>
+</form>
+<p>Already have an account? <a id="signin-link" href="${escapeHtml(signInUrl)}">Sign in</a></p>`)
+}
+
+/** What the passkey enrolment stub shows. */
+export interface PasskeyPageOptions {
+  /** The app's registered callback URL the page returns to. */
+  returnTo: string
+  /** The signed-in user, or `undefined` without a live sign-in session. */
+  username: string | undefined
+}
+
+/**
+ * `/passkeys/add`: says what Cognito's managed login would do there (it is not emulated) and
+ * links back to the app.
+ */
+export function passkeyPage ({ returnTo, username }: PasskeyPageOptions): string {
+  const requirements = '<p>Cognito shows this page only with managed login (the Essentials or Plus feature plan), ' +
+    'passkey sign-in turned on for the user pool, and a live managed-login session.</p>'
+  const body = username === undefined
+    ? `<p id="error" role="alert">No live sign-in session: passkey enrolment needs one. Sign in first.</p>
+${requirements}`
+    : `<p>Signed in as <code id="username">${escapeHtml(username)}</code>.</p>
+<p>Cognito's managed login would now ask the browser to create a passkey (WebAuthn) for this user pool and
+register it on the user. The local stand-in does not enrol passkeys.</p>
+${requirements}`
+  return layout('Add a passkey', `<h1>Add a passkey</h1>
+${body}
+<p><a id="return-link" href="${escapeHtml(returnTo)}">Return to the application</a></p>`)
 }

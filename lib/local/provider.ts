@@ -4,10 +4,11 @@ import { AccountDirectory } from './accounts.js'
 import { accessTokenExtraClaims, installCognitoTokenFormats } from './cognito-tokens.js'
 import { COGNITO_SCOPES, hostedUi, LOGIN_PATH } from './hosted-ui.js'
 import type { PoolKeys } from './keys.js'
-import type { ResolvedOptions } from './options.js'
+import { installClientCredentials } from './machine.js'
+import type { ResolvedClient, ResolvedOptions } from './options.js'
 import { errorPage } from './pages.js'
 import type { LocalStore } from './store.js'
-import type { LocalCognitoClient, LocalCognitoStats } from './types.js'
+import type { LocalCognitoStats } from './types.js'
 
 /** What {@link createProvider} needs. */
 export interface ProviderSetup {
@@ -25,15 +26,16 @@ const REFRESH_TOKEN_LENGTH = 1850
 /** Cognito's authorization codes live five minutes. */
 const AUTHORIZATION_CODE_TTL = 5 * 60
 
-function clientMetadata (client: LocalCognitoClient): UnknownObject {
+function clientMetadata (client: ResolvedClient): UnknownObject {
+  const machine = client.allowedOAuthFlows.includes('client_credentials')
   return {
     client_id: client.clientId,
     ...(client.clientSecret === undefined
       ? { token_endpoint_auth_method: 'none' }
       : { client_secret: client.clientSecret, token_endpoint_auth_method: 'client_secret_basic' }),
     redirect_uris: client.redirectUris,
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code']
+    grant_types: machine ? ['client_credentials'] : ['authorization_code', 'refresh_token'],
+    response_types: machine ? [] : ['code']
   }
 }
 
@@ -87,6 +89,7 @@ export function createProvider ({ issuer, options, keys, store, stats }: Provide
       pushedAuthorizationRequests: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       userinfo: { enabled: true },
+      clientCredentials: { enabled: true },
       revocation: {
         enabled: true,
         // A client revokes its own tokens only; another client's token is left alone (still 200).
@@ -129,6 +132,7 @@ export function createProvider ({ issuer, options, keys, store, stats }: Provide
     expiresWithSession: () => false,
     ttl: {
       AccessToken: options.accessTokenTtl,
+      ClientCredentials: options.accessTokenTtl,
       IdToken: options.accessTokenTtl,
       AuthorizationCode: AUTHORIZATION_CODE_TTL,
       // A rotated refresh token keeps the expiry of the one it replaces: sessions do not slide.
@@ -146,6 +150,7 @@ export function createProvider ({ issuer, options, keys, store, stats }: Provide
   })
 
   installCognitoTokenFormats(provider, keys.accessToken)
-  provider.use(hostedUi({ provider, directory, clients, stats, userPoolId: options.userPoolId }))
+  installClientCredentials(provider, keys.accessToken, clients)
+  provider.use(hostedUi({ provider, directory, clients, stats, userPoolId: options.userPoolId, users: options.users }))
   return provider
 }

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { generatePoolKeys } from './keys.js'
-import { resolveOptions } from './options.js'
+import { resolveOptions, type ResolvedClient } from './options.js'
 import { createProvider } from './provider.js'
 import { LocalStore } from './store.js'
-import type { LocalCognito, LocalCognitoClient, LocalCognitoOptions, LocalCognitoStats } from './types.js'
+import type { LocalCognito, LocalCognitoOptions, LocalCognitoStats } from './types.js'
 
 /** `host` as it appears in a URL: IPv6 literals get brackets. */
 export function urlHost (host: string): string {
@@ -22,22 +22,28 @@ async function listen (server: Server, port: number, host: string): Promise<numb
   return (server.address() as AddressInfo).port
 }
 
-function firstClient (clients: LocalCognitoClient[], confidential: boolean): LocalCognitoClient | undefined {
-  return clients.find((client) => (client.clientSecret !== undefined) === confidential)
+type ClientKind = keyof LocalCognito['clients']
+
+function kindOf (client: ResolvedClient): ClientKind {
+  if (client.allowedOAuthFlows.includes('client_credentials')) return 'machine'
+  return client.clientSecret === undefined ? 'public' : 'confidential'
 }
 
-function describeClients (clients: LocalCognitoClient[]): LocalCognito['clients'] {
+function describe (kind: ClientKind, client: ResolvedClient): LocalCognito['clients'][ClientKind] {
+  if (kind === 'public') return { clientId: client.clientId }
+  if (kind === 'confidential') return { clientId: client.clientId, clientSecret: client.clientSecret! }
+  return { clientId: client.clientId, clientSecret: client.clientSecret!, scopes: [...client.scopes] }
+}
+
+function describeClients (clients: ResolvedClient[]): LocalCognito['clients'] {
   const described = {}
-  const entries: Array<[keyof LocalCognito['clients'], LocalCognitoClient | undefined]> = [
-    ['confidential', firstClient(clients, true)],
-    ['public', firstClient(clients, false)]
-  ]
-  for (const [kind, client] of entries) {
+  for (const kind of ['confidential', 'public', 'machine'] as const) {
+    const client = clients.find((candidate) => kindOf(candidate) === kind)
     Object.defineProperty(described, kind, {
       enumerable: client !== undefined,
       get () {
         if (client === undefined) throw new Error(`local Cognito: no ${kind} client is registered (see options.clients)`)
-        return kind === 'confidential' ? { clientId: client.clientId, clientSecret: client.clientSecret } : { clientId: client.clientId }
+        return describe(kind, client)
       }
     })
   }
@@ -68,7 +74,7 @@ export async function startLocalCognito (options?: LocalCognitoOptions): Promise
   const url = `http://${urlHost(resolved.host)}:${port}`
   const issuer = `${url}/${resolved.userPoolId}`
   const store = new LocalStore({ rotationGracePeriod: resolved.rotationGracePeriod })
-  const stats: LocalCognitoStats = { authorizationCodeGrants: 0, refreshTokenGrants: 0, revocations: 0 }
+  const stats: LocalCognitoStats = { authorizationCodeGrants: 0, refreshTokenGrants: 0, revocations: 0, clientCredentialsGrants: 0, signUps: 0 }
 
   let closing: Promise<void> | undefined
   const close = async (): Promise<void> => {

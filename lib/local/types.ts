@@ -38,6 +38,30 @@ export interface LocalCognitoUser {
 }
 
 /**
+ * A resource server of the local user pool: its custom scopes are `<identifier>/<scope name>`, what
+ * machine clients ask for with the client-credentials grant.
+ *
+ * @example
+ * ```ts
+ * const orders: LocalCognitoResourceServer = { identifier: 'orders', scopes: ['read', 'write'] }
+ * // custom scopes 'orders/read' and 'orders/write'
+ * ```
+ */
+export interface LocalCognitoResourceServer {
+  /** Prefix of the custom scopes, often a URL or a short name (`orders`, `https://api.example.com`). */
+  identifier: string
+  /** Scope names, without the identifier: `read` for `<identifier>/read`. */
+  scopes: string[]
+}
+
+/**
+ * The OAuth flows an app client may use, as in Cognito's `AllowedOAuthFlows`: `code` (users sign
+ * in through the hosted UI) or `client_credentials` (machine to machine). As in Cognito, one client
+ * cannot have both.
+ */
+export type LocalCognitoOAuthFlow = 'code' | 'client_credentials'
+
+/**
  * An app client of the local user pool.
  *
  * @example
@@ -48,6 +72,13 @@ export interface LocalCognitoUser {
  *   logoutUris: ['http://localhost:5173/'],
  *   refreshTokenRotation: true
  * }
+ * // A machine-to-machine client (client-credentials grant); needs a secret and custom scopes.
+ * const worker: LocalCognitoClient = {
+ *   clientId: 'billing-worker',
+ *   clientSecret: 'worker-secret',
+ *   allowedOAuthFlows: ['client_credentials'],
+ *   scopes: ['orders/read']
+ * }
  * ```
  */
 export interface LocalCognitoClient {
@@ -55,12 +86,26 @@ export interface LocalCognitoClient {
   clientId: string
   /** With a secret the client is confidential (HTTP Basic at the token endpoint); without, public. */
   clientSecret?: string
-  /** Callback URLs, matched exactly. `http://` only for localhost, as Cognito requires. */
-  redirectUris: string[]
-  /** Sign-out URLs accepted by `/logout` as `logout_uri`, matched exactly. */
-  logoutUris: string[]
+  /**
+   * Callback URLs, matched exactly. `http://` only for localhost, as Cognito requires. Required for
+   * a `code` client; a `client_credentials` client has none (default `[]`).
+   */
+  redirectUris?: string[]
+  /** Sign-out URLs accepted by `/logout` as `logout_uri`, matched exactly. Required for a `code` client. */
+  logoutUris?: string[]
   /** Rotate refresh tokens on every refresh (Cognito's per-client setting). Default `false`. */
   refreshTokenRotation?: boolean
+  /**
+   * `['code']` (the default) or `['client_credentials']`: the latter needs a `clientSecret` and
+   * `scopes`, as in Cognito.
+   */
+  allowedOAuthFlows?: LocalCognitoOAuthFlow[]
+  /**
+   * Custom scopes (`<resource server identifier>/<scope name>`, of {@link LocalCognitoOptions.resourceServers})
+   * a `client_credentials` client may ask for; a token request without `scope` gets them all.
+   * Only for `client_credentials` clients: user tokens get Cognito's standard scopes.
+   */
+  scopes?: string[]
 }
 
 /**
@@ -89,7 +134,7 @@ export interface LocalCognitoOptions {
   redirectUris?: string[]
   /** Sign-out URLs registered on the two default clients. Default `['http://localhost:3000/postlogout']`. */
   logoutUris?: string[]
-  /** App clients; they replace the two default ones when given. */
+  /** App clients; they replace the three default ones (confidential, public, machine) when given. */
   clients?: LocalCognitoClient[]
   /** Users; they replace the default alice (groups admin, editor) and bob (no group), password `'Passw0rd!'`. */
   users?: LocalCognitoUser[]
@@ -101,6 +146,19 @@ export interface LocalCognitoOptions {
   refreshTokenRotation?: boolean
   /** Seconds a rotated-out refresh token keeps working, 0 to 60 as in Cognito. Default 0. */
   rotationGracePeriod?: number
+  /**
+   * Resource servers and their custom scopes, for machine clients. Default: one, `orders`, with
+   * `read` and `write` (the scopes of `DEFAULT_MACHINE_CLIENT`).
+   *
+   * @example
+   * ```ts
+   * const local = await startLocalCognito({
+   *   resourceServers: [{ identifier: 'inventory', scopes: ['read'] }],
+   *   clients: [{ clientId: 'worker', clientSecret: 's3cret', allowedOAuthFlows: ['client_credentials'], scopes: ['inventory/read'] }]
+   * })
+   * ```
+   */
+  resourceServers?: LocalCognitoResourceServer[]
 }
 
 /**
@@ -118,6 +176,10 @@ export interface LocalCognitoStats {
   refreshTokenGrants: number
   /** Successful (HTTP 200) `/oauth2/revoke` requests, unknown tokens included. */
   revocations: number
+  /** Successful `grant_type=client_credentials` token requests (machine to machine). */
+  clientCredentialsGrants: number
+  /** Users created through the sign-up page (`/signup`). */
+  signUps: number
 }
 
 /**
@@ -142,16 +204,19 @@ export interface LocalCognito {
   /** The part of the pool id before `_`. */
   region: string
   /**
-   * The first confidential and the first public client registered: the two default clients unless
+   * The first confidential and the first public `code` client, and the first `client_credentials`
+   * client registered: the three default clients unless
    * `options.clients` replaced them. Reading an entry for which no such client is registered throws.
    */
   clients: {
     confidential: { clientId: string, clientSecret: string }
     public: { clientId: string }
+    /** The first `client_credentials` client, with the custom scopes it may ask for. */
+    machine: { clientId: string, clientSecret: string, scopes: string[] }
   }
   /** Every registered client, defaults or `options.clients`. */
   registeredClients: LocalCognitoClient[]
-  /** The users of the pool, with their passwords. */
+  /** The users of the pool, with their passwords; users who sign up on `/signup` are added. */
   users: LocalCognitoUser[]
   stats: LocalCognitoStats
   /** Whether this refresh token was revoked (by `/oauth2/revoke`, or with its whole family). */

@@ -44,11 +44,6 @@ export class Grants {
     this.#refresher = new Refresher(token => this.#refreshGrant(token), (_token, err) => err instanceof RefreshRejectedError)
   }
 
-  /** Entries held by the refresh memory (bounded). */
-  get memorySize (): number {
-    return this.#refresher.size
-  }
-
   /**
    * `grant_type=authorization_code` with the PKCE verifier and the same redirect_uri; the ID token is
    * required (the `openid` scope) and must carry the login's nonce. Throws 400 (code refused, nonce),

@@ -6,6 +6,7 @@
 import { request } from 'undici'
 import type { Dispatcher } from 'undici'
 import { TransportError } from '../errors.js'
+import { publish } from '../util/events.js'
 
 /** The slice of configuration an HTTP call needs. */
 export interface HttpConfig {
@@ -28,14 +29,29 @@ export interface HttpCall {
 
 export interface HttpAnswer {
   status: number
+  /** The answer's headers (`location` and `date` for the doctor). */
+  headers: Record<string, string | string[] | undefined>
+  /** The answer as text (a PEM key, an HTML error page for the doctor). */
+  text: string
   /** The answer parsed as JSON; `undefined` when it is not JSON. */
   json: unknown
-  /** The answer as text (a PEM key, for example). */
-  text: string
 }
 
 /** Calls Cognito; resolves with any HTTP status, rejects with a `TransportError` when no whole answer arrived in time. */
 export async function callCognito (config: HttpConfig, call: HttpCall): Promise<HttpAnswer> {
+  const started = performance.now()
+  const done = (outcome: number | string): void => publish('cognitoCall', () => ({ endpoint: call.endpoint, outcome, durationMs: performance.now() - started }))
+  try {
+    const answer = await send(config, call)
+    done(answer.status)
+    return answer
+  } catch (err) {
+    done((err as TransportError).reason)
+    throw err
+  }
+}
+
+async function send (config: HttpConfig, call: HttpCall): Promise<HttpAnswer> {
   const { timeout, dispatcher } = config
   try {
     const response = await request(call.url, {
@@ -58,7 +74,7 @@ export async function callCognito (config: HttpConfig, call: HttpCall): Promise<
       chunks.push(chunk)
     }
     const text = Buffer.concat(chunks).toString('utf8')
-    return { status: response.statusCode, json: parseJson(text), text }
+    return { status: response.statusCode, headers: response.headers, text, json: parseJson(text) }
   } catch (err) {
     if (err instanceof TransportError) throw err
     throw new TransportError(call.endpoint, err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'could not be reached', { cause: err })

@@ -81,6 +81,7 @@ export function buildIdentity (source: 'cookie' | 'bearer', access: AnyAccessCla
         clientId: access.client_id,
         groups: EMPTY,
         scopes: cachedScopes(access),
+        authTime: access.auth_time,
         accessToken: access as CognitoMachineAccessTokenClaims,
         idToken: null
       }
@@ -92,6 +93,7 @@ export function buildIdentity (source: 'cookie' | 'bearer', access: AnyAccessCla
         clientId: access.client_id,
         groups: groupsOf(access),
         scopes: cachedScopes(access),
+        authTime: access.auth_time,
         accessToken: access as CognitoAccessTokenClaims,
         idToken: id
       }
@@ -109,6 +111,7 @@ export function buildAlbIdentity (clientId: string, data: AlbDataClaims, access:
     clientId,
     groups: access === null ? EMPTY : groupsOf(access),
     scopes: access === null ? EMPTY : cachedScopes(access),
+    authTime: access?.auth_time,
     accessToken: access,
     albData: data,
     idToken: null

@@ -24,7 +24,7 @@ const MAX_BODY = 512 * 1024
 const COLD_RETRY_MS = 1000
 
 /** A key Cognito signs tokens with: RSA, named by a `kid`, for RS256 signatures. */
-function isSigningKey (key: JWK): boolean {
+export function isSigningKey (key: JWK): boolean {
   return key.kty === 'RSA' && typeof key.kid === 'string' && typeof key.n === 'string' && typeof key.e === 'string' &&
     (key.alg === undefined || key.alg === 'RS256') && (key.use === undefined || key.use === 'sig')
 }

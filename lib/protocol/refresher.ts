@@ -8,6 +8,7 @@
  * request; revoking a token at logout also kills every token it was rotated from, and their answers.
  */
 import { createHash } from 'node:crypto'
+import { publish, type RefreshOutcome } from '../util/events.js'
 import { LruMap } from '../util/lru.js'
 
 /** How long a grant's answer is reused. Cognito's rotation grace is at most 60 s. */
@@ -33,6 +34,10 @@ export interface GrantAnswer {
  */
 function reuseUntil (answer: GrantAnswer): number {
   return Date.now() + (answer.expiresIn === undefined ? REUSE_MS : Math.min(REUSE_MS, answer.expiresIn * 500))
+}
+
+function outcome (value: RefreshOutcome): void {
+  publish('refresh', () => ({ outcome: value }))
 }
 
 /** Keys are hashes: the refresh tokens themselves are never kept in these maps. */
@@ -69,22 +74,33 @@ export class Refresher<T extends GrantAnswer> {
   refresh (refreshToken: string, { explicit = false } = {}): Promise<T> {
     const key = keyOf(refreshToken)
     const dead = this.#dead.get(key)
-    if (dead !== undefined) return Promise.reject(dead)
-    const recent = this.#recent.get(key)
-    if (recent !== undefined && (recent.rotatedAway || !explicit)) return Promise.resolve(recent.answer)
-    let pending = this.#inFlight.get(key)
-    if (pending === undefined) {
-      pending = this.#grant(refreshToken).then(answer => {
-        const rotatedAway = answer.refreshToken !== undefined && answer.refreshToken !== refreshToken
-        this.#recent.set(key, { answer, rotatedAway }, reuseUntil(answer))
-        if (rotatedAway) this.#previous.set(keyOf(answer.refreshToken as string), key, Date.now() + DEAD_MS)
-        return answer
-      }, (err: unknown) => {
-        if (this.#refused(refreshToken, err)) this.#dead.set(key, err as Error, Date.now() + DEAD_MS)
-        throw err
-      }).finally(() => this.#inFlight.delete(key))
-      this.#inFlight.set(key, pending)
+    if (dead !== undefined) {
+      outcome('refused')
+      return Promise.reject(dead)
     }
+    const recent = this.#recent.get(key)
+    if (recent !== undefined && (recent.rotatedAway || !explicit)) {
+      outcome('reused')
+      return Promise.resolve(recent.answer)
+    }
+    let pending = this.#inFlight.get(key)
+    if (pending !== undefined) {
+      outcome('reused')
+      return pending
+    }
+    pending = this.#grant(refreshToken).then(answer => {
+      const rotatedAway = answer.refreshToken !== undefined && answer.refreshToken !== refreshToken
+      this.#recent.set(key, { answer, rotatedAway }, reuseUntil(answer))
+      if (rotatedAway) this.#previous.set(keyOf(answer.refreshToken as string), key, Date.now() + DEAD_MS)
+      outcome(rotatedAway ? 'rotated' : 'renewed')
+      return answer
+    }, (err: unknown) => {
+      const refused = this.#refused(refreshToken, err)
+      if (refused) this.#dead.set(key, err as Error, Date.now() + DEAD_MS)
+      outcome(refused ? 'refused' : 'failed')
+      throw err
+    }).finally(() => this.#inFlight.delete(key))
+    this.#inFlight.set(key, pending)
     return pending
   }
 

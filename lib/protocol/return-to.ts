@@ -12,22 +12,25 @@ function isPlainPath (value: string): boolean {
   return value.startsWith('/') && !value.startsWith('//') && !/[\\\x00-\x20\x7f]/.test(value)
 }
 
+/** Whether the path part, percent-decoded, is still a plain path (a proxy or the app may decode it on the way back). */
+function decodesToPlainPath (path: string): boolean {
+  try {
+    return isPlainPath(decodeURIComponent(path.replace(/[?#].*$/, '')))
+  } catch {
+    return false
+  }
+}
+
 /** Returns a safe same-origin path for `value`, or `undefined` when it is not one. */
 export function sanitizeReturnTo (value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_LENGTH) return undefined
-  if (!isPlainPath(value)) return undefined
-  let decoded: string
-  try {
-    // The path only: the query and fragment stay encoded in the redirect, so "?q=a%20b" is a search, not a host.
-    decoded = decodeURIComponent(value.replace(/[?#].*$/, ''))
-  } catch {
-    return undefined
-  }
-  // An encoded "//" or "\" in the path may be decoded by a proxy or the app on the way back: refuse those too.
-  if (!isPlainPath(decoded)) return undefined
+  // The query and fragment stay encoded in the redirect, so "?q=a%20b" is a search, not a host: only the path is decoded.
+  if (!isPlainPath(value) || !decodesToPlainPath(value)) return undefined
   const url = new URL(value, BASE)
-  // Dot segments are resolved here, and "/..//evil.example" comes out as "//evil.example": a host.
+  // Dot segments are resolved here: "/..//evil.example" comes out as "//evil.example", a host, and
+  // "/./%2f%2fevil.example" as "/%2f%2fevil.example", a host once decoded. The result is what the
+  // browser will be sent to, so it is checked again, decoded too.
   const path = url.pathname + url.search + url.hash
-  if (url.origin !== BASE || !isPlainPath(path)) return undefined
+  if (url.origin !== BASE || !isPlainPath(path) || !decodesToPlainPath(path)) return undefined
   return path
 }

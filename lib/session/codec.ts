@@ -15,8 +15,8 @@
  *   without logging everyone out;
  * - `p`, the purpose, checked on top of the per-purpose key;
  * - `t`, the time of sealing: a value older than its purpose's max age is refused even when a browser
- *   replays a cookie past its Max-Age (secure-session's own `expiry` is set to the same age as a second
- *   line, but its timestamp is its private field and is not read here).
+ *   replays a cookie past its Max-Age (secure-session's own `expiry`, a minute longer, is a second line;
+ *   its timestamp is its private field and is not read here).
  * Key rotation is secure-session's: the newest key seals, every key opens, and `changed` says an older
  * key opened the value, which is then re-sealed by the caller.
  *
@@ -30,7 +30,7 @@ import fastifySecureSession from '@fastify/secure-session'
 import { LruMap } from '../util/lru.js'
 
 /** What each sealed value is for; each purpose has its own key. */
-export type Purpose = 'access' | 'id' | 'refresh' | 'tx' | 'sid'
+export type Purpose = 'access' | 'id' | 'refresh' | 'tx' | 'sid' | 'seen'
 
 const FORMAT_VERSION = 1
 
@@ -67,7 +67,7 @@ export async function createCodec (config: CodecConfig): Promise<Codec> {
     sessionName: sessionName(purpose),
     cookieName: sessionName(purpose),
     key: config.keys[purpose],
-    expiry: config.maxAge[purpose]
+    expiry: config.maxAge[purpose] + 60
   })))
   // Keyed by the whole sealed text (ciphertext, MAC and nonce): a hit is the very bytes that were authenticated.
   const opened = new LruMap<string, OpenedEntry>(config.openedCacheSize)

@@ -23,21 +23,31 @@ export interface CookieLayoutConfig {
   sameSite: 'lax' | 'strict' | 'none'
   secure: boolean
   names: Record<SessionCookie, string>
-  transactionPrefix: string
-  transactionPath: string
+  transactionName: string
+  seenName: string
   maxAge: number
   refreshMaxAge: number
   transactionMaxAge: number
+}
+
+/**
+ * An answer that sets or clears a cookie of ours is never stored by a cache: a shared cache would
+ * hand one user's session to the next (RFC 9111 §5.2.2.5). Whatever route the guard ran on.
+ */
+function noStore (reply: FastifyReply): void {
+  reply.header('cache-control', 'no-store')
 }
 
 export class CookieLayout {
   readonly #config: CookieLayoutConfig
   readonly #parse: (header: string) => Cookies
   readonly #budget = new Map<SessionCookie, number>()
+  readonly #serialize: (name: string, value: string, options: SerializeOptions) => string
 
   constructor (config: CookieLayoutConfig, parse: (header: string) => Cookies, serialize: (name: string, value: string, options: SerializeOptions) => string) {
     this.#config = config
     this.#parse = parse
+    this.#serialize = serialize
     // How many value bytes each cookie can hold once its name and attributes are counted.
     for (const kind of ['access', 'id', 'refresh'] as const) {
       const attributes = serialize(`${config.names[kind]}.${MAX_CHUNKS}`, '', this.options(kind))
@@ -45,18 +55,27 @@ export class CookieLayout {
     }
   }
 
-  /** The attributes of a cookie of `kind`. */
+  /**
+   * The attributes of a cookie of `kind`. The transaction cookie is host-only and always
+   * SameSite=Lax: the callback is a top-level navigation from Cognito's site, which a Strict cookie
+   * would never reach, whatever SameSite the session cookies use.
+   */
   options (kind: SessionCookie | 'tx'): SerializeOptions {
     const cookie = this.#config
-    const maxAge = kind === 'refresh' ? cookie.refreshMaxAge : kind === 'tx' ? cookie.transactionMaxAge : cookie.maxAge
+    if (kind === 'tx') return { httpOnly: true, secure: cookie.secure, sameSite: 'lax', path: '/', maxAge: cookie.transactionMaxAge }
     return {
       httpOnly: true,
       secure: cookie.secure,
       sameSite: cookie.sameSite,
-      path: kind === 'tx' ? cookie.transactionPath : '/',
-      maxAge,
+      path: '/',
+      maxAge: kind === 'refresh' ? cookie.refreshMaxAge : cookie.maxAge,
       ...(cookie.domain !== undefined ? { domain: cookie.domain } : {})
     }
+  }
+
+  /** Whether sealed login transactions fit in their one cookie (name and attributes counted). */
+  transactionsFit (sealed: string): boolean {
+    return this.#serialize(this.#config.transactionName, sealed, this.options('tx')).length <= COOKIE_LIMIT
   }
 
   /** The request's cookies, parsed once and only when a guard or route needs them. */
@@ -97,6 +116,7 @@ export class CookieLayout {
 
   /** Sets a session cookie (in chunks when needed) and clears chunks left over from a larger value. */
   write (request: FastifyRequest, reply: FastifyReply, kind: SessionCookie, sealed: string): void {
+    noStore(reply)
     const parts = this.chunks(kind, sealed)
     const options = this.options(kind)
     for (const [name, value] of parts) reply.setCookie(name, value, options)
@@ -105,7 +125,20 @@ export class CookieLayout {
 
   /** Clears a session cookie and every chunk of it the browser sent. */
   clear (request: FastifyRequest, reply: FastifyReply, kind: SessionCookie): void {
+    noStore(reply)
     this.#clearChunks(request, reply, kind, 0)
+  }
+
+  /** Sets the login transactions cookie. */
+  setTransactions (reply: FastifyReply, sealed: string): void {
+    noStore(reply)
+    reply.setCookie(this.#config.transactionName, sealed, this.options('tx'))
+  }
+
+  /** Clears the login transactions cookie. */
+  clearTransactions (reply: FastifyReply): void {
+    noStore(reply)
+    reply.clearCookie(this.#config.transactionName, this.options('tx'))
   }
 
   #chunkName (kind: SessionCookie, index: number): string {
@@ -122,8 +155,23 @@ export class CookieLayout {
     }
   }
 
-  /** Each login attempt has its own cookie, named after its state, so two tabs never clobber each other. */
-  transactionName (state: string): string {
-    return `${this.#config.transactionPrefix}${state.slice(0, 16)}`
+  get seenName (): string {
+    return this.#config.seenName
+  }
+
+  /** Sets the session's last-seen cookie, with the session cookies' attributes and the refresh cookie's life. */
+  setSeen (reply: FastifyReply, sealed: string): void {
+    noStore(reply)
+    reply.setCookie(this.#config.seenName, sealed, this.options('refresh'))
+  }
+
+  clearSeen (reply: FastifyReply): void {
+    noStore(reply)
+    reply.clearCookie(this.#config.seenName, this.options('refresh'))
+  }
+
+  /** The login transactions cookie's name. */
+  get transactionName (): string {
+    return this.#config.transactionName
   }
 }

@@ -15,15 +15,25 @@
  *   when a guard's own renewal is refused: a parallel request (another tab, another instance) may just
  *   have renewed the session, and clearing here could wipe the renewed cookies in the browser. The
  *   refused token is remembered, so it does not call Cognito again, and the guard answers 401.
+ *
+ * Lifetimes (`session` option), each checked when a session is resumed:
+ * - **absolute**: older than `absoluteTimeout` since the user signed in (`auth_time`, signed by Cognito,
+ *   so it holds across instances and secret rotations) ends the session;
+ * - **idle**: unused for `idleTimeout` ends it; each use moves the clock, written at most once a minute;
+ * - **refresh ahead**: an access token with less than `refreshAhead` left is renewed now; if that fails,
+ *   the still-valid token serves.
+ * An ending by timeout clears the session (and revokes its refresh token) like a logout, and is logged
+ * with its reason.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { JwksUnavailableError, NoRefreshTokenError, RefreshRejectedError, UnauthenticatedError } from '../errors.js'
+import { JwksUnavailableError, NoRefreshTokenError, RefreshRejectedError, SessionExpiredError, UnauthenticatedError } from '../errors.js'
 import type { Grants, VerifiedTokens } from '../protocol/grants.js'
 import { buildIdentity } from '../protocol/identity.js'
 import type { Verifier } from '../protocol/verifier.js'
 import type { Opened } from './codec.js'
 import type { SessionStore } from './store.js'
-import type { CognitoIdentity, CognitoUserIdentity } from '../types.js'
+import { publish } from '../util/events.js'
+import type { CognitoUserIdentity, FastifyCognitoOptions, SessionEnded } from '../types.js'
 
 /** The slice of configuration the lifecycle uses. */
 export interface LifecycleConfig {
@@ -31,7 +41,12 @@ export interface LifecycleConfig {
   refresh: boolean
   /** Guards renew an expired access token by themselves. */
   autoRefresh: boolean
+  session: { absoluteTimeout: number | undefined, idleTimeout: number | undefined, refreshAhead: number | undefined }
+  onLogout: FastifyCognitoOptions['onLogout']
 }
+
+/** The idle clock is written at most this often (ms): the warm path stays free of cookie writes. */
+const TOUCH_EVERY_MS = 60_000
 
 export class SessionLifecycle {
   readonly #config: LifecycleConfig
@@ -48,21 +63,32 @@ export class SessionLifecycle {
 
   /** Starts the session of a login: the tokens Cognito issued, already verified. */
   async start (request: FastifyRequest, reply: FastifyReply, tokens: VerifiedTokens): Promise<CognitoUserIdentity> {
-    await this.#store.create(request, reply, {
-      accessToken: tokens.accessToken,
-      ...(tokens.idToken !== undefined ? { idToken: tokens.idToken } : {}),
-      ...(tokens.refreshToken !== undefined ? { refreshToken: tokens.refreshToken } : {})
-    })
+    // A code grant always brings an ID token (the openid scope, checked by the grant) and a refresh token.
+    await this.#store.create(request, reply, { accessToken: tokens.accessToken, idToken: tokens.idToken, refreshToken: tokens.refreshToken })
+    if (this.#config.session.idleTimeout !== undefined) await this.#store.touch(request, reply, Date.now())
+    publish('login', () => ({ sub: tokens.access.sub, username: tokens.access.username }))
     return buildIdentity('cookie', tokens.access, tokens.id, tokens.accessToken)
   }
 
   /** The identity of the request's session; renews an expired one when it can. Throws a coded 401, 502 or 503. */
   async resume (request: FastifyRequest, reply: FastifyReply, withIdToken: boolean): Promise<CognitoUserIdentity> {
+    const identity = await this.#resume(request, reply, withIdToken)
+    const { absoluteTimeout, idleTimeout } = this.#config.session
+    if (absoluteTimeout !== undefined || idleTimeout !== undefined) await this.#checkLifetime(request, reply, identity)
+    return identity
+  }
+
+  async #resume (request: FastifyRequest, reply: FastifyReply, withIdToken: boolean): Promise<CognitoUserIdentity> {
     const access = await this.#store.read(request, 'access')
     let failure: unknown = new UnauthenticatedError()
     if (access !== undefined) {
       try {
         const claims = await this.#verifier.verifySessionAccessToken(access.value)
+        const ahead = this.#config.session.refreshAhead
+        if (ahead !== undefined && this.#config.autoRefresh && claims.exp - Date.now() / 1000 < ahead) {
+          const renewed = await this.#renewAhead(request, reply)
+          if (renewed !== undefined) return renewed
+        }
         if (access.rotated) await this.#store.update(request, reply, { accessToken: access.value })
         const identity = buildIdentity('cookie', claims, null, access.value)
         if (withIdToken) await this.loadIdToken(request, reply, identity)
@@ -109,7 +135,7 @@ export class SessionLifecycle {
   }
 
   /** Puts the session's verified ID token on the identity; a missing or unverifiable one leaves `idToken` null. */
-  async loadIdToken (request: FastifyRequest, reply: FastifyReply, identity: CognitoIdentity): Promise<void> {
+  async loadIdToken (request: FastifyRequest, reply: FastifyReply, identity: CognitoUserIdentity): Promise<void> {
     const id = await this.#store.read(request, 'id')
     if (id === undefined) return
     try {
@@ -125,18 +151,22 @@ export class SessionLifecycle {
 
   /** `POST /refresh`: new tokens now. A refusal ends the session (see the rule above). */
   async renew (request: FastifyRequest, reply: FastifyReply): Promise<CognitoUserIdentity> {
-    const refresh = this.#config.refresh ? await this.#store.read(request, 'refresh') : undefined
+    const refresh = await this.#store.read(request, 'refresh')
     if (refresh === undefined) throw new NoRefreshTokenError()
     try {
       return (await this.#renew(request, reply, refresh, true)).identity
     } catch (err) {
-      if (err instanceof RefreshRejectedError) await this.#store.destroy(request, reply)
+      if (err instanceof RefreshRejectedError) {
+        await this.#store.destroy(request, reply)
+        await this.#ended(request, { sub: undefined, reason: 'refused' })
+      }
       throw err
     }
   }
 
   /** Logout: the refresh token is revoked at Cognito (a failure is logged) and the session cleared. */
-  async end (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async end (request: FastifyRequest, reply: FastifyReply, reason: SessionEnded['reason'] = 'logout'): Promise<void> {
+    const sub = await this.#subOf(request)
     const refresh = this.#config.refresh ? await this.#store.read(request, 'refresh') : undefined
     if (refresh !== undefined) {
       try {
@@ -147,6 +177,57 @@ export class SessionLifecycle {
       }
     }
     await this.#store.destroy(request, reply)
+    if (reason === 'logout') publish('logout', () => ({ sub }))
+    await this.#ended(request, { sub, reason })
+  }
+
+  /** The session's user, read for the events of its end; `undefined` when its access token no longer verifies. */
+  async #subOf (request: FastifyRequest): Promise<string | undefined> {
+    const access = await this.#store.read(request, 'access')
+    if (access === undefined) return undefined
+    return this.#verifier.verifyAccessToken(access.value).then(claims => claims.sub, () => undefined)
+  }
+
+  async #ended (request: FastifyRequest, ended: SessionEnded): Promise<void> {
+    publish('sessionEnded', () => ended)
+    if (this.#config.onLogout === undefined) return
+    try {
+      await this.#config.onLogout(request, ended)
+    } catch (err) {
+      request.log.error({ err }, 'fastify-cognito: onLogout failed')
+    }
+  }
+
+  /** Renews a still-valid access token early; `undefined` (the current token serves) when that is not possible now. */
+  async #renewAhead (request: FastifyRequest, reply: FastifyReply): Promise<CognitoUserIdentity | undefined> {
+    const refresh = await this.#store.read(request, 'refresh')
+    if (refresh === undefined) return undefined
+    try {
+      return (await this.#renew(request, reply, refresh, false)).identity
+    } catch (err) {
+      request.log.debug({ code: (err as { code?: string }).code }, 'fastify-cognito: renewing ahead failed; the current access token serves')
+      return undefined
+    }
+  }
+
+  /** Ends a session past its absolute or idle timeout; moves the idle clock of one in use. */
+  async #checkLifetime (request: FastifyRequest, reply: FastifyReply, identity: CognitoUserIdentity): Promise<void> {
+    const { absoluteTimeout, idleTimeout } = this.#config.session
+    const now = Date.now()
+    const authTime = identity.accessToken.auth_time
+    if (absoluteTimeout !== undefined && typeof authTime === 'number' && now / 1000 - authTime > absoluteTimeout) {
+      return this.#expire(request, reply, 'absolute timeout')
+    }
+    if (idleTimeout === undefined) return
+    const seen = await this.#store.lastSeen(request)
+    if (seen !== undefined && now - seen > idleTimeout * 1000) return this.#expire(request, reply, 'idle timeout')
+    if (seen === undefined || now - seen >= TOUCH_EVERY_MS) await this.#store.touch(request, reply, now)
+  }
+
+  async #expire (request: FastifyRequest, reply: FastifyReply, reason: 'absolute timeout' | 'idle timeout'): Promise<never> {
+    request.log.info({ reason }, 'fastify-cognito: session ended')
+    await this.end(request, reply, reason)
+    throw new SessionExpiredError(reason)
   }
 
   async #renew (request: FastifyRequest, reply: FastifyReply, refresh: Opened<string>, explicit: boolean): Promise<{ identity: CognitoUserIdentity, tokens: VerifiedTokens }> {

@@ -27,6 +27,10 @@ export interface SessionStore {
   destroy (request: FastifyRequest, reply: FastifyReply): MaybePromise<void>
   /** What a browser would hold for a session of these tokens (cookie name -> value): for tests and server-side logins. */
   seal (tokens: SessionTokens): MaybePromise<Record<string, string>>
+  /** When the session was last used (ms since the epoch), for the idle timeout; `undefined` when unknown. */
+  lastSeen (request: FastifyRequest): MaybePromise<number | undefined>
+  /** Records a use of the session at `at` (ms since the epoch). */
+  touch (request: FastifyRequest, reply: FastifyReply, at: number): MaybePromise<void>
 }
 
 const KINDS = ['access', 'id', 'refresh'] as const
@@ -63,6 +67,17 @@ export class CookieSessionStore implements SessionStore {
 
   destroy (request: FastifyRequest, reply: FastifyReply): void {
     for (const kind of KINDS) this.#layout.clear(request, reply, kind)
+    if (this.#layout.cookies(request)[this.#layout.seenName] !== undefined) this.#layout.clearSeen(reply)
+  }
+
+  lastSeen (request: FastifyRequest): number | undefined {
+    const sealed = this.#layout.cookies(request)[this.#layout.seenName]
+    const value = sealed === undefined ? undefined : this.#codec.open('seen', sealed, request.log)?.value
+    return typeof value === 'number' ? value : undefined
+  }
+
+  touch (_request: FastifyRequest, reply: FastifyReply, at: number): void {
+    this.#layout.setSeen(reply, this.#codec.seal('seen', at))
   }
 
   seal (tokens: SessionTokens): Record<string, string> {

@@ -36,15 +36,6 @@ export class LruMap<K, V> {
     this.#entries.delete(key)
   }
 
-  /** Keeps only the entries `keep` accepts. */
-  retain (keep: (value: V, key: K) => boolean): void {
-    for (const [key, entry] of this.#entries) if (!keep(entry.value, key)) this.#entries.delete(key)
-  }
-
-  clear (): void {
-    this.#entries.clear()
-  }
-
   get size (): number {
     return this.#entries.size
   }

@@ -14,8 +14,7 @@ export interface ParsedPoolId {
 }
 
 /** Parses `<prefix>_<id>`; `undefined` when the value is not a pool id at all. */
-export function parsePoolId (value: unknown): ParsedPoolId | undefined {
-  if (typeof value !== 'string') return undefined
+export function parsePoolId (value: string): ParsedPoolId | undefined {
   const match = POOL_ID.exec(value)
   if (match === null) return undefined
   const prefix = match[1] as string

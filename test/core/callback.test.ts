@@ -18,8 +18,8 @@ const app = await buildApp(t, idpOptions(pool, idp), {
 
 interface Login { state: string, nonce: string, challenge: string, jar: Record<string, string> }
 
-async function login (target: FastifyInstance = app, query: Record<string, string> = {}): Promise<Login> {
-  const res = await target.inject({ url: '/login', query })
+async function login (target: FastifyInstance = app, query: Record<string, string> = {}, cookies: Record<string, string> = {}): Promise<Login> {
+  const res = await target.inject({ url: '/login', query, cookies })
   const params = new URL(res.headers.location as string).searchParams
   return { state: params.get('state') as string, nonce: params.get('nonce') as string, challenge: params.get('code_challenge') as string, jar: setCookies(res) }
 }
@@ -53,7 +53,7 @@ t.test('the callback exchanges the code with the PKCE verifier, stores the sessi
 
   t.same(Object.keys(setCookies(res)).sort(), ['cognito_access', 'cognito_id', 'cognito_refresh'])
   const txName = Object.keys(tx.jar)[0] as string
-  t.ok(setCookieLines(res).some(l => l.startsWith(`${txName}=;`) && /Path=\/auth\/callback/.test(l)), 'the transaction cookie is cleared on its path')
+  t.ok(setCookieLines(res).some(l => l.startsWith(`${txName}=;`) && /Path=\/(;|$)/.test(l)), 'the transaction cookie is cleared on its path')
   const me = await app.inject({ url: '/me', cookies: new CookieJar(tx.jar).store(res).cookies() })
   t.match(me.json(), { source: 'cookie', username: 'alice', idToken: { nonce: tx.nonce } })
 })
@@ -78,14 +78,18 @@ t.test('a transaction is single use: replaying the callback is a 400', async (t)
   t.match(replay.json().message, 'start again at /login')
 })
 
-t.test('two tabs: each callback finds its own transaction', async (t) => {
-  const first = await login()
-  const second = await login()
-  const jar = { ...first.jar, ...second.jar }
-  for (const tx of [second, first]) {
-    answerCode(tx.nonce)
-    const res = await app.inject({ url: '/auth/callback', query: { code: 'c', state: tx.state }, cookies: jar })
-    t.equal(res.statusCode, 302)
+t.test('two tabs: either pending login completes, and completing one spends the other', async (t) => {
+  for (const order of ['newest first', 'oldest first']) {
+    const first = await login()
+    const second = await login(app, {}, first.jar)
+    const [done, other] = order === 'newest first' ? [second, first] : [first, second]
+    answerCode(done.nonce)
+    const res = await app.inject({ url: '/auth/callback', query: { code: 'c', state: done.state }, cookies: second.jar })
+    t.equal(res.statusCode, 302, `${order}: the login completes`)
+    const jar = new CookieJar(second.jar).store(res).cookies()
+    answerCode(other.nonce)
+    const late = await app.inject({ url: '/auth/callback', query: { code: 'c', state: other.state }, cookies: jar })
+    t.equal(late.json().code, 'FST_COGNITO_LOGIN_TRANSACTION', `${order}: the other tab's login was spent with it`)
   }
 })
 
@@ -125,12 +129,23 @@ t.test('Cognito\'s ?error= answers: 400 for the request\'s fault, 502 for Cognit
   t.equal(denied.json().code, 'FST_COGNITO_AUTHORIZE_ERROR')
   t.match(denied.json().message, 'access_denied')
   t.ok(setCookieLines(denied).some(l => l.startsWith(`${Object.keys(tx.jar)[0] as string}=;`)), 'the transaction is spent')
-  const down = await app.inject({ url: '/auth/callback', query: { error: 'server_error' } })
+  const pending = await login()
+  const down = await app.inject({ url: '/auth/callback', query: { error: 'server_error', state: pending.state }, cookies: pending.jar })
   t.equal(down.statusCode, 502)
   t.equal(down.json().code, 'FST_COGNITO_IDP_ERROR')
   const injected = await app.inject({ url: '/auth/callback', query: { error: '<img src=x onerror=alert(1)>' } })
   t.equal(injected.statusCode, 400)
   t.notMatch(injected.body, '<img', 'the error code is not echoed')
+})
+
+t.test('a forged ?error=server_error with no login in progress is a 400, not a 502 naming the link\'s code', async (t) => {
+  const queries: Array<Record<string, string>> = [{ error: 'server_error' }, { error: 'server_error', state: 'x'.repeat(43) }, { error: 'temporarily_unavailable', state: (await login()).state }]
+  for (const query of queries) {
+    const res = await app.inject({ url: '/auth/callback', query })
+    t.equal(res.statusCode, 400)
+    t.equal(res.json().code, 'FST_COGNITO_LOGIN_TRANSACTION')
+    t.notMatch(res.json().message, /server_error|temporarily_unavailable/)
+  }
 })
 
 t.test('malformed callbacks are 400, never 500: arrays, missing or odd parameters', async (t) => {

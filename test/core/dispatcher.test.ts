@@ -23,7 +23,7 @@ t.test('JWKS, token and revoke calls all go through the configured dispatcher', 
   const app = await buildApp(t, { ...idpOptions(pool, idp), dispatcher, jwks: { warmup: false } }, { routes: meRoutes })
   const jar = app.cognito.sealSession({ ...await pool.mintTokens({ username: 'alice', expiresIn: -60 }), refreshToken: fakeRefreshToken('via-dispatcher') })
   t.equal((await app.inject({ url: '/me', cookies: jar })).statusCode, 200, 'an expired session renewed')
-  t.equal((await app.inject({ url: '/logout', cookies: jar })).statusCode, 302)
+  t.equal((await app.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' }, cookies: jar })).statusCode, 302)
   const jwksPath = new URL(pool.jwksUri).pathname
   t.same(seen, [
     `GET ${new URL(pool.issuer).origin}${jwksPath}`,

@@ -126,8 +126,8 @@ t.test('one guard with groups, scopes and a check', async (t) => {
 t.test('request.cognito is the identity on guarded routes and null on unguarded ones', async (t) => {
   const res = await app.inject({ url: '/authenticated', headers: pool.bearer(alice) })
   const identity = res.json()
-  t.same(Object.keys(identity).sort(), ['accessToken', 'clientId', 'groups', 'idToken', 'kind', 'scopes', 'source', 'sub', 'username'])
-  t.match(identity, { source: 'bearer', username: 'alice', groups: ['admin', 'editor'], scopes: ['openid'], idToken: null })
+  t.same(Object.keys(identity).sort(), ['accessToken', 'authTime', 'clientId', 'groups', 'idToken', 'kind', 'scopes', 'source', 'sub', 'username'])
+  t.match(identity, { source: 'bearer', username: 'alice', groups: ['admin', 'editor'], scopes: ['openid'], idToken: null, authTime: identity.accessToken.auth_time })
   t.equal(identity.sub, identity.accessToken.sub)
   const open = await app.inject({ url: '/open', headers: pool.bearer(alice) })
   t.same(open.json(), { cognito: null }, 'no guard, no identity, even with a valid token')

@@ -20,7 +20,7 @@ t.test('logout revokes the refresh token, clears every cookie and redirects to C
   const cookies = { ...jar, 'cognito_id.1': chunked['cognito_id.1'] as string }
   idp.setRevoke('ok')
   const before = idp.requests.length
-  const res = await app.inject({ url: '/logout', cookies })
+  const res = await app.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' }, cookies })
 
   t.equal(res.statusCode, 302)
   const location = new URL(res.headers.location as string)
@@ -42,7 +42,7 @@ t.test('a public client revokes with client_id in the body', async (t) => {
   const app = await buildApp(t, idpOptions(pool, idp))
   idp.setRevoke('ok')
   const before = idp.requests.length
-  await app.inject({ url: '/logout', cookies: app.cognito.sealSession({ accessToken: 'a', refreshToken: fakeRefreshToken('public') }) })
+  await app.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' }, cookies: app.cognito.sealSession({ accessToken: 'a', refreshToken: fakeRefreshToken('public') }) })
   const revoke = idp.requests.slice(before).find(r => r.endpoint === 'revoke')
   t.equal(revoke?.form?.get('client_id'), 'test-client')
   t.equal(revoke?.headers.authorization, undefined)
@@ -54,7 +54,7 @@ t.test('after logout the refresh token is never exchanged again by this app', as
   idp.setToken('ok')
   const { accessToken, idToken } = await pool.mintTokens({ ...alice, expiresIn: -60 })
   const jar = app.cognito.sealSession({ accessToken, idToken, refreshToken: fakeRefreshToken('revoked-then-replayed') })
-  await app.inject({ url: '/logout', cookies: jar })
+  await app.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' }, cookies: jar })
   const before = idp.counts.token
   const replay = await app.inject({ url: '/me', cookies: jar })
   t.equal(replay.statusCode, 401, 'old cookies replayed after logout')
@@ -70,7 +70,7 @@ t.test('a failing revoke still clears and redirects, and the warning logs no tok
     idp.setRevoke(behaviour)
     const refreshToken = fakeRefreshToken(`fail-${behaviour}`)
     const jar = app.cognito.sealSession({ ...await pool.mintTokens(alice), refreshToken })
-    const res = await app.inject({ url: '/logout', cookies: jar })
+    const res = await app.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' }, cookies: jar })
     t.equal(res.statusCode, 302, behaviour)
     t.equal(res.headers.location, app.cognito.logoutUrl)
     t.same(clearedCookies(res), ['cognito_access', 'cognito_id', 'cognito_refresh'], `${behaviour}: cleared`)
@@ -88,7 +88,7 @@ t.test('a failing revoke still clears and redirects, and the warning logs no tok
 t.test('logout without a session only clears and redirects', async (t) => {
   const app = await buildApp(t, idpOptions(pool, idp))
   const before = idp.counts.revoke
-  const res = await app.inject({ url: '/logout' })
+  const res = await app.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' } })
   t.equal(res.statusCode, 302)
   t.same(clearedCookies(res), ['cognito_access', 'cognito_id', 'cognito_refresh'])
   t.equal(idp.counts.revoke, before, 'nothing to revoke')
@@ -99,7 +99,7 @@ t.test('with refresh: false a refresh cookie is neither read nor revoked', async
   const jar = withRefresh.cognito.sealSession({ accessToken: 'a', refreshToken: fakeRefreshToken('ignored') })
   const app = await buildApp(t, { ...idpOptions(pool, idp), refresh: false })
   const before = idp.counts.revoke
-  const res = await app.inject({ url: '/logout', cookies: jar })
+  const res = await app.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' }, cookies: jar })
   t.equal(res.statusCode, 302)
   t.equal(idp.counts.revoke, before)
   t.ok(clearedCookies(res).includes('cognito_refresh'), 'the cookie is still cleared')

@@ -97,6 +97,8 @@ t.test('wrong option values fail ready() with a message naming the option', asyn
     ['a defaultReturnTo that is another origin', { defaultReturnTo: '//evil.example' }, 'option defaultReturnTo must be a same-origin path'],
     ['a defaultReturnTo that is absolute', { defaultReturnTo: 'https://evil.example/' }, 'option defaultReturnTo must be a same-origin path'],
     ['a defaultReturnTo that is not a string', { defaultReturnTo: 3 }, 'option defaultReturnTo must be a same-origin path'],
+    ['a defaultReturnTo with a backslash after the slash (another origin to a browser)', { defaultReturnTo: '/\\evil.example' }, 'option defaultReturnTo must be a same-origin path'],
+    ['a defaultReturnTo that decodes to another origin once normalised', { defaultReturnTo: '/./%2f%2fevil.example' }, 'option defaultReturnTo must be a same-origin path'],
     ['an onLogin that is not a function', { onLogin: 'go' }, 'option onLogin must be a function'],
     ['a route path without slash', { routes: { login: 'login' } }, 'option routes.login must be a path starting with "/", or false'],
     ['a route path with a space', { routes: { logout: '/log out' } }, 'option routes.logout must be a path'],
@@ -216,7 +218,7 @@ t.test('logoutUrl is Cognito\'s /logout with client_id and logout_uri, on a doma
 
 t.test('an https redirectUri makes cookies Secure with the __Host- prefix (no Domain)', async (t) => {
   const app = await buildApp(t, base())
-  const res = await app.inject({ url: '/logout' })
+  const res = await app.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' } })
   const lines = setCookieLines(res)
   t.same(lines.map(l => l.split('=')[0]).sort(), ['__Host-cognito_access', '__Host-cognito_id', '__Host-cognito_refresh'])
   for (const line of lines) {
@@ -226,27 +228,27 @@ t.test('an https redirectUri makes cookies Secure with the __Host- prefix (no Do
     t.match(line, /; Path=\//, 'Path=/')
     t.notMatch(line, /Domain=/i, 'no Domain')
   }
-  const login = await app.inject({ url: '/login' })
-  t.match(setCookieLines(login)[0], /^__Secure-cognito_tx_[A-Za-z0-9_-]{16}=.*; Path=\/auth\/callback;.*Secure/, 'the transaction cookie is __Secure- on the callback path')
+  const login = await app.inject({ url: '/login', headers: { host: 'app.example.com' } })
+  t.match(setCookieLines(login)[0], /^__Host-cognito_tx=.*; Path=\/;.*Secure/, 'the transaction cookie is __Host- on Path=/')
 })
 
 t.test('a plain-http localhost redirectUri turns Secure off and drops the prefixes', async (t) => {
   const app = await buildApp(t, base({ redirectUri: 'http://localhost:3000/auth/callback', logoutUri: 'http://localhost:3000/' }))
-  const lines = setCookieLines(await app.inject({ url: '/logout' }))
+  const lines = setCookieLines(await app.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' } }))
   t.same(lines.map(l => l.split('=')[0]).sort(), ['cognito_access', 'cognito_id', 'cognito_refresh'])
   for (const line of lines) t.notMatch(line, /Secure/)
-  const login = await app.inject({ url: '/login' })
-  t.match(setCookieLines(login)[0], /^cognito_tx_/)
+  const login = await app.inject({ url: '/login', headers: { host: 'localhost:3000' } })
+  t.match(setCookieLines(login)[0], /^cognito_tx=/)
   t.notMatch(setCookieLines(login)[0], /Secure/)
 })
 
 t.test('cookie.secure false on https drops the prefix; a cookie Domain means Secure but no __Host- prefix', async (t) => {
   const insecure = await buildApp(t, base({ cookie: { secure: false } }))
-  const plain = setCookieLines(await insecure.inject({ url: '/logout' }))
+  const plain = setCookieLines(await insecure.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' } }))
   t.same(plain.map(l => l.split('=')[0]).sort(), ['cognito_access', 'cognito_id', 'cognito_refresh'])
 
   const shared = await buildApp(t, base({ cookie: { domain: 'example.com', sameSite: 'strict', name: 'shop' } }))
-  const lines = setCookieLines(await shared.inject({ url: '/logout' }))
+  const lines = setCookieLines(await shared.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' } }))
   t.same(lines.map(l => l.split('=')[0]).sort(), ['shop_access', 'shop_id', 'shop_refresh'], 'cookie.name is the prefix of every name')
   for (const line of lines) {
     t.match(line, /; Domain=example\.com/)
@@ -254,7 +256,10 @@ t.test('cookie.secure false on https drops the prefix; a cookie Domain means Sec
     t.match(line, /; SameSite=Strict/)
   }
   t.same(Object.keys(shared.cognito.sealSession({ accessToken: 'a', idToken: 'b', refreshToken: 'c' })).sort(), ['shop_access', 'shop_id', 'shop_refresh'])
-  t.match(setCookieLines(await shared.inject({ url: '/login' }))[0], /^__Secure-shop_tx_/)
+  const tx = setCookieLines(await shared.inject({ url: '/login', headers: { host: 'app.example.com' } }))[0] as string
+  t.match(tx, /^__Host-shop_tx=/, 'the transaction cookie stays __Host- (host-only) even when the session cookies have a Domain')
+  t.notMatch(tx, /Domain=/i)
+  t.match(tx, /; SameSite=Lax/, 'and Lax, whatever the session cookies\' SameSite: the callback is a cross-site navigation')
 })
 
 t.test('routes set to false are not mounted; custom paths are', async (t) => {
@@ -262,13 +267,13 @@ t.test('routes set to false are not mounted; custom paths are', async (t) => {
   t.equal((await none.inject({ url: '/login' })).statusCode, 404)
   t.equal((await none.inject({ url: '/auth/callback' })).statusCode, 404)
   t.equal((await none.inject({ method: 'POST', url: '/refresh' })).statusCode, 404)
-  t.equal((await none.inject({ url: '/logout' })).statusCode, 404)
+  t.equal((await none.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' } })).statusCode, 404)
 
   const custom = await buildApp(t, base({ routes: { login: '/signin', callback: '/oauth/cb', refresh: '/session/renew', logout: '/signout' } }))
   t.equal((await custom.inject({ url: '/signin' })).statusCode, 302)
   t.equal((await custom.inject({ url: '/oauth/cb' })).statusCode, 400, 'the callback answers (no state: 400)')
   t.equal((await custom.inject({ method: 'POST', url: '/session/renew' })).statusCode, 401, 'refresh answers (no refresh cookie: 401)')
-  t.equal((await custom.inject({ url: '/signout' })).statusCode, 302)
+  t.equal((await custom.inject({ url: '/signout', headers: { 'sec-fetch-site': 'same-origin' } })).statusCode, 302)
   t.equal((await custom.inject({ url: '/login' })).statusCode, 404)
 })
 
@@ -342,7 +347,7 @@ t.test('options from the environment register: disabled from env warns, cookies 
   const logs = captureLogs('warn')
   const app = await buildApp(t, optionsFromEnv({ ...FULL_ENV, AWS_COGNITO_DISABLED: 'on' }, { jwks: { warmup: false } }), { logs })
   t.ok(logs.lines.some(l => l.level === 40 && /authentication is DISABLED/.test(l.msg)))
-  const lines = setCookieLines(await app.inject({ url: '/logout' }))
+  const lines = setCookieLines(await app.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' } }))
   t.same(lines.map(l => l.split('=')[0]).sort(), ['cognito_access', 'cognito_id', 'cognito_refresh'], 'a cookie domain means no __Host- prefix')
   for (const line of lines) t.match(line, /Domain=example\.com.*SameSite=Strict|SameSite=Strict.*Domain=example\.com/)
   t.equal(new URL(app.cognito.logoutUrl).searchParams.get('logout_uri'), 'https://app.example.com/bye')

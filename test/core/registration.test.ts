@@ -92,7 +92,7 @@ t.test('the app\'s own @fastify/secure-session stays untouched and usable next t
   t.equal(get.statusCode, 200)
   t.same(get.json(), { cart: ['book'], user: 'alice' }, 'both sessions open on one request')
 
-  const logout = await app.inject({ url: '/logout', cookies: { ...cookies, app_session: session.value } })
+  const logout = await app.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' }, cookies: { ...cookies, app_session: session.value } })
   t.notOk(logout.cookies.some((c: { name: string }) => c.name === 'app_session'), 'logout leaves the app\'s session alone')
   t.notOk(app.decodeSecureSession(cookies.cognito_access as string), 'the app\'s key cannot open the plugin\'s cookies')
 })
@@ -117,7 +117,7 @@ t.test('the JWKS is fetched once at start (warm-up), and a failed warm-up only w
   const app = await buildApp(t, options, { logs })
   await waitFor(() => logs.lines.length > 0)
   t.match(logs.lines[0], { level: 40, msg: /JWKS warm-up failed/, reason: 'JWKS fetch failed: HTTP 500' })
-  t.equal((await app.inject({ url: '/logout' })).statusCode, 302, 'the app started anyway and serves')
+  t.equal((await app.inject({ url: '/logout', headers: { 'sec-fetch-site': 'same-origin' } })).statusCode, 302, 'the app started anyway and serves')
 })
 
 async function waitFor (condition: () => boolean): Promise<void> {

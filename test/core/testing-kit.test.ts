@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import { createServer } from 'node:net'
 import t from 'tap'
+import Fastify from 'fastify'
+import fastifyCognito from '../../lib/index.js'
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
 import { createTestPool, type TestPool } from '../../lib/testing/index.js'
 
@@ -311,4 +313,15 @@ t.test('sessionCookies and sessionCookieHeader give a session a guarded route of
   t.equal(viaHeader.statusCode, 200)
   const bob = await pool.mintTokens({ username: 'bob' })
   t.equal((await app.inject({ url: '/admin', cookies: sessionCookies(app, bob) })).statusCode, 403)
+})
+
+t.test('an emulator-style pool id without a region (local_abc) works: its prefix stands in for the region', async (t) => {
+  const pool = await createTestPool({ userPoolId: 'local_abc' })
+  t.teardown(() => pool.close())
+  t.equal(pool.region, 'local')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fastifyCognito, pool.pluginOptions())
+  app.get('/me', { preHandler: app.cognito.authenticate }, async (request) => ({ user: request.cognito?.username }))
+  t.same((await app.inject({ url: '/me', headers: pool.bearer(await pool.mintAccessToken({ username: 'alice' })) })).json(), { user: 'alice' })
 })

@@ -109,7 +109,7 @@ export interface Tokens {
 /** The whole flow: sign-in, then the code exchanged at the token endpoint. */
 export async function signInForTokens (
   local: LocalCognito,
-  options: AuthorizeParams & { username?: string, client?: ClientAuth } = {}
+  options: AuthorizeParams & { username?: string, client?: ClientAuth, browser?: LocalCognitoBrowser } = {}
 ): Promise<Tokens & { signedIn: SignedIn }> {
   const client = options.client ?? local.clients.confidential
   const signedIn = await signIn(local, { ...options, clientId: client.clientId })

@@ -135,7 +135,7 @@ export interface Login { cookie: string, state: string, nonce: string }
 export async function startLogin (app: FastifyInstance): Promise<Login> {
   const res = await app.inject({ url: '/login' })
   const location = new URL(String(res.headers.location))
-  const tx = parseSetCookies(res).find(c => c.name.includes('_tx_'))
+  const tx = parseSetCookies(res).find(c => c.name.endsWith('_tx'))
   if (tx === undefined) throw new Error('the login set no transaction cookie')
   return { cookie: `${tx.name}=${tx.value}`, state: String(location.searchParams.get('state')), nonce: String(location.searchParams.get('nonce')) }
 }

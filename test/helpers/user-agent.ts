@@ -41,7 +41,8 @@ export class UserAgent {
 
   async fetch (target: string, init: { method?: string, form?: Record<string, string>, headers?: Record<string, string> } = {}): Promise<Response> {
     const url = new URL(target)
-    const headers: Record<string, string> = { accept: 'text/html', ...this.extraHeaders, ...init.headers }
+    // Fetch Metadata as a browser sends it for a navigation the user started.
+    const headers: Record<string, string> = { accept: 'text/html', 'sec-fetch-site': 'none', ...this.extraHeaders, ...init.headers }
     const cookie = this.cookies(url.host).header(url.pathname)
     if (cookie !== undefined) headers.cookie = cookie
     let body: string | undefined

@@ -28,6 +28,8 @@ t.test('main starts the stand-in from HOST and PORT and prints URLs, clients, us
     `${local.issuer}/.well-known/openid-configuration`,
     'local-confidential-client  secret local-confidential-secret-change-me',
     'local-public-client  (public, no secret)',
+    'local-machine-client  secret local-machine-secret-change-me',
+    'client credentials (machine to machine), scopes  orders/read orders/write',
     'callback URLs  http://localhost:3000/postlogin',
     'sign-out URLs  http://localhost:3000/postlogout',
     'alice / Passw0rd!  alice@example.com  groups admin, editor',

@@ -59,7 +59,7 @@ t.test('the token endpoint refuses a redirect_uri other than the authorization r
 
 t.test('an unknown grant type is an HTTP 400 error', async (t) => {
   const local = await start(t)
-  const answer = await token(local, local.clients.confidential, { grant_type: 'client_credentials' })
+  const answer = await token(local, local.clients.confidential, { grant_type: 'password' })
   t.equal(answer.status, 400)
   t.equal(answer.body.error, 'unsupported_grant_type')
 })

@@ -4,7 +4,7 @@ import { resolveOptions } from '../../lib/local/options.js'
 import { urlHost } from '../../lib/local/server.js'
 import { claims, PASSWORD, signInForTokens, start } from '../helpers/local-cognito.js'
 
-t.test('defaults: loopback, two clients, alice and bob, Cognito lifetimes', async (t) => {
+t.test('defaults: loopback, three clients, alice and bob, Cognito lifetimes', async (t) => {
   const local = await start(t)
   t.match(local.url, /^http:\/\/127\.0\.0\.1:\d+$/)
   t.equal(local.domain, local.url)
@@ -16,13 +16,17 @@ t.test('defaults: loopback, two clients, alice and bob, Cognito lifetimes', asyn
   t.same(DEFAULT_PUBLIC_CLIENT, local.clients.public)
   t.same(local.registeredClients.map((c) => [c.clientId, c.redirectUris, c.logoutUris, c.refreshTokenRotation]), [
     ['local-confidential-client', ['http://localhost:3000/postlogin'], ['http://localhost:3000/postlogout'], false],
-    ['local-public-client', ['http://localhost:3000/postlogin'], ['http://localhost:3000/postlogout'], false]
+    ['local-public-client', ['http://localhost:3000/postlogin'], ['http://localhost:3000/postlogout'], false],
+    ['local-machine-client', [], [], false]
+  ])
+  t.same(local.registeredClients.map((c) => [c.allowedOAuthFlows, c.scopes]), [
+    [['code'], []], [['code'], []], [['client_credentials'], ['orders/read', 'orders/write']]
   ])
   t.same(local.users.map((u) => [u.username, u.password, u.email, u.groups]), [
     ['alice', DEFAULT_PASSWORD, 'alice@example.com', ['admin', 'editor']],
     ['bob', 'Passw0rd!', 'bob@example.com', undefined]
   ])
-  t.same(local.stats, { authorizationCodeGrants: 0, refreshTokenGrants: 0, revocations: 0 })
+  t.same(local.stats, { authorizationCodeGrants: 0, refreshTokenGrants: 0, revocations: 0, clientCredentialsGrants: 0, signUps: 0 })
 
   const resolved = resolveOptions()
   t.equal(resolved.accessTokenTtl, 3600)

@@ -101,7 +101,7 @@ t.test('two instances sharing only the secret: login, session and refresh work a
   t.equal(rig.grants.refresh_token, 3)
 
   // Logout on B ends the session A sealed.
-  const logout = await b.inject({ url: '/logout', headers: { cookie: jar.header() } })
+  const logout = await b.inject({ url: '/logout', headers: { cookie: jar.header(), 'sec-fetch-site': 'same-origin' } })
   t.equal(logout.statusCode, 302)
   t.same(jar.store(logout).names(), [])
 })
@@ -130,7 +130,7 @@ t.test('a logout during an in-flight refresh: the old refresh token is dead afte
   const inFlight = app.inject({ url: '/me', headers: { cookie } })
   // Let the grant reach the token endpoint before logging out.
   while (rig.idp.counts.token === 0) await sleep(5)
-  const logout = await app.inject({ url: '/logout', headers: { cookie } })
+  const logout = await app.inject({ url: '/logout', headers: { cookie, 'sec-fetch-site': 'same-origin' } })
   t.equal(logout.statusCode, 302)
   t.equal((await inFlight).statusCode, 200, 'the request already in flight completes')
   rig.idp.setToken('ok')

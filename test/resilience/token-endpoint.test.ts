@@ -33,7 +33,7 @@ t.test('the callback answers 502 FST_COGNITO_IDP_ERROR when the token endpoint f
       t.ok(Date.now() - started < TIMEOUT * 10, 'answered well within 10x the timeout')
       t.same(clearedCookies(res, SESSION_COOKIE), [], 'the existing session is not cleared')
       t.same(parseSetCookies(res).filter(c => SESSION_COOKIE.test(c.name)), [], 'no session cookie is written')
-      t.ok(parseSetCookies(res).some(c => c.name.includes('_tx_') && c.cleared), 'the spent login transaction is cleared')
+      t.ok(parseSetCookies(res).some(c => c.name.endsWith('_tx') && c.cleared), 'the spent login transaction is cleared')
     })
   }
 })
@@ -110,7 +110,7 @@ t.test('logout clears the cookies and redirects to Cognito even when revoke fail
       const before = rig.idp.counts.revoke
       const cookie = cookieHeader(app.cognito.sealSession({ ...await rig.mintTokens(alice), refreshToken: rig.newRefreshToken(alice) }))
       const started = Date.now()
-      const res = await app.inject({ url: '/logout', headers: { cookie } })
+      const res = await app.inject({ url: '/logout', headers: { cookie, 'sec-fetch-site': 'same-origin' } })
       t.equal(res.statusCode, 302)
       t.equal(res.headers.location, app.cognito.logoutUrl)
       t.ok(Date.now() - started < TIMEOUT * 10, 'answered well within 10x the timeout')
