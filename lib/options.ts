@@ -16,7 +16,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 /** Sealed values remembered once opened, so a browser's repeated cookie is decrypted once. */
 const OPENED_CACHE_SIZE = 1000
 
-export { optionsFromEnv } from './options-env.js'
 
 export interface ResolvedConfig extends ApiConfig {
   userPoolId: string
