@@ -176,3 +176,5 @@ export function isFastifyCognitoError (err: unknown): err is Error & { code: str
 export const InvalidLoginRequestError = createError('FST_COGNITO_INVALID_LOGIN_REQUEST', 'Invalid login request: %s', 400)
 /** Cognito issued a token too large to keep in the session cookies, even split into chunks. */
 export const CookieBudgetError = createError('FST_COGNITO_TOKEN_TOO_LARGE', 'Cognito issued a %s token too large for the session cookies', 502)
+/** The server-side session store (Redis) did not answer in time or failed: nothing was decided about the session. */
+export const SessionStoreUnavailableError = createError('FST_COGNITO_SESSION_STORE_UNAVAILABLE', 'The session store is unavailable: %s', 503)

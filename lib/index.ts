@@ -25,7 +25,12 @@ import { CookieLayout } from './session/cookies.js'
 import { SessionLifecycle } from './session/lifecycle.js'
 import { LoginFlow } from './session/login.js'
 import { CookieSessionStore } from './session/store.js'
-import type { FastifyCognito, FastifyCognitoOptions } from './types.js'
+import type { ServerSessionStore } from './session/store.js'
+import type { CognitoSessions, FastifyCognito, FastifyCognitoOptions } from './types.js'
+
+/** `fastify.cognito.sessions` without a session store: each method says what it needs. */
+const noSessionStore = async (): Promise<never> => { throw new InvalidOptionError('sessionStore is required for fastify.cognito.sessions') }
+const NO_SESSIONS: CognitoSessions = { create: noSessionStore, list: noSessionStore, end: noSessionStore, endAll: noSessionStore }
 
 /**
  * Registration: options resolved once, then the layers wired bottom-up, each given the slice of
@@ -51,7 +56,18 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
 
   const codec = await createCodec(config.codec)
   const layout = new CookieLayout(config.cookie, header => fastify.parseCookie(header), (name, value, opts) => fastify.serializeCookie(name, value, opts))
-  const store = new CookieSessionStore(codec, layout, config.refresh)
+  const serverStore = await config.sessionStore?.create({
+    codec,
+    layout,
+    cookieName: config.cookie.sessionIdName,
+    maxAge: config.cookie.refreshMaxAge,
+    keepRefresh: config.refresh,
+    atRestKeys: config.atRestKeys,
+    revoke: token => grants.revoke(token),
+    grantTimeout: config.timeout,
+    log: fastify.log
+  })
+  const store: ServerSessionStore | CookieSessionStore = serverStore ?? new CookieSessionStore(codec, layout, config.refresh)
   const lifecycle = new SessionLifecycle(config, store, verifier, grants)
   const login = new LoginFlow(config, codec, layout, grants, lifecycle)
 
@@ -71,6 +87,7 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
     verifyIdToken: (token, nonce) => verifier.verifyIdToken(token, nonce),
     login: (request, reply, loginOptions) => startLogin(login, config.appOrigin, request, reply, loginOptions),
     sealSession: tokens => store.seal(tokens),
+    sessions: serverStore?.sessions ?? NO_SESSIONS,
     logoutUrl: config.logoutUrl
   }
   fastify.decorateRequest('cognito', null)
@@ -87,7 +104,10 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
       jwks.hydrate().catch((err: Error) => fastify.log.warn({ reason: err.message }, 'fastify-cognito: JWKS warm-up failed; keys will be fetched on first use'))
     }
   })
-  fastify.addHook('onClose', async () => codec.close())
+  fastify.addHook('onClose', async () => {
+    await serverStore?.close()
+    await codec.close()
+  })
 }
 
 /** The plugin: `fastify.register(fastifyCognito, options)`. */
@@ -99,7 +119,7 @@ export { optionsFromEnv } from './env.js'
 export {
   AccessDeniedError, AuthorizeError, CodeRejectedError, CookieBudgetError, CrossSiteRequestError, GroupRequiredError, IdpError, IdpTokenError,
   InvalidCallbackError, InvalidLoginRequestError, InvalidOptionError, InvalidTokenError, JwksUnavailableError, LoginTransactionError,
-  NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, TokenExpiredError, UnauthenticatedError,
+  NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, SessionStoreUnavailableError, TokenExpiredError, UnauthenticatedError,
   isFastifyCognitoError
 } from './errors.js'
 export type * from './types.js'

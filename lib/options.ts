@@ -8,6 +8,7 @@ import { InvalidOptionError } from './errors.js'
 import type { CodecConfig, Purpose } from './session/codec.js'
 import { sanitizeReturnTo } from './protocol/return-to.js'
 import { parsePoolId } from './util/pool-id.js'
+import type { SessionStoreFactory } from './session/store.js'
 import type { FastifyCognitoOptions, LoginResult, SameSite } from './types.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
@@ -42,6 +43,8 @@ export interface ResolvedConfig {
     secure: boolean
     path: string
     names: Record<'access' | 'id' | 'refresh', string>
+    /** The session-id cookie of a server-side store. */
+    sessionIdName: string
     transactionName: string
     maxAge: number
     refreshMaxAge: number
@@ -49,6 +52,9 @@ export interface ResolvedConfig {
   }
   /** Sealing: derived 32-byte keys per purpose (newest first) and the max age of each purpose. */
   codec: CodecConfig
+  /** A server-side session store, and the keys its records are encrypted with at rest (newest first). */
+  sessionStore: SessionStoreFactory | undefined
+  atRestKeys: readonly Buffer[]
   /** The login route's path, or words for error messages when the app mounts its own. */
   loginPath: string
   tokenSources: { cookie: boolean, bearer: boolean }
@@ -109,7 +115,7 @@ function routePath (value: unknown, name: string, fallback: string): string | fa
   return value
 }
 
-function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined): Record<Purpose, Buffer[]> {
+function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined): Record<Purpose | 'rest', Buffer[]> {
   const list = Array.isArray(secret) ? secret : [secret]
   if (list.length === 0) fail('secret', 'must hold at least one secret')
   const secrets = list.map((s, i) => {
@@ -119,9 +125,10 @@ function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined): Recor
     return Buffer.from(s)
   })
   // HKDF (RFC 5869) turns each secret into one independent 32-byte key per cookie purpose.
-  const derive = (purpose: Purpose): Buffer[] =>
-    secrets.map(s => Buffer.from(hkdfSync('sha256', s, 'fastify-cognito', `cookie:${purpose}:v1`, 32)))
-  return { access: derive('access'), id: derive('id'), refresh: derive('refresh'), tx: derive('tx'), sid: derive('sid') }
+  const derive = (info: string): Buffer[] =>
+    secrets.map(s => Buffer.from(hkdfSync('sha256', s, 'fastify-cognito', info, 32)))
+  const cookie = (purpose: Purpose): Buffer[] => derive(`cookie:${purpose}:v1`)
+  return { access: cookie('access'), id: cookie('id'), refresh: cookie('refresh'), tx: cookie('tx'), sid: cookie('sid'), rest: derive('store:record:v1') }
 }
 
 /** Validates the options once, at registration, and returns the frozen configuration. */
@@ -197,6 +204,11 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
   const maxAge = positive(cookie.maxAge, 'cookie.maxAge', 3600)
   const refreshMaxAge = positive(cookie.refreshMaxAge, 'cookie.refreshMaxAge', 86400)
   const transactionMaxAge = positive(cookie.transactionMaxAge, 'cookie.transactionMaxAge', 600)
+  const { rest: atRestKeys, ...keys } = deriveKeys(options.secret)
+  const sessionStore = options.sessionStore
+  if (sessionStore !== undefined && (sessionStore === null || typeof sessionStore !== 'object' || sessionStore.kind !== 'fastify-cognito/session-store')) {
+    fail('sessionStore', 'must be a session store, such as redisSessionStore({ client }) from fastify-cognito/redis')
+  }
 
   const config: ResolvedConfig = {
     userPoolId,
@@ -231,6 +243,7 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
         id: `${hostPrefix}${baseName}_id`,
         refresh: `${hostPrefix}${baseName}_refresh`
       },
+      sessionIdName: `${hostPrefix}${baseName}_session`,
       // Login transactions bind a login to the browser that started it: host-only, and `__Host-` when
       // Secure (whatever cookie.domain says), so a sibling subdomain can neither plant nor read one.
       transactionName: `${secure ? '__Host-' : ''}${baseName}_tx`,
@@ -239,11 +252,13 @@ export function resolveOptions (options: FastifyCognitoOptions): ResolvedConfig 
       transactionMaxAge
     },
     codec: {
-      keys: deriveKeys(options.secret),
+      keys,
       // A sealed value is refused past its cookie's Max-Age even when a browser replays it.
       maxAge: { access: maxAge, id: maxAge, refresh: refreshMaxAge, tx: transactionMaxAge, sid: refreshMaxAge },
       openedCacheSize: OPENED_CACHE_SIZE
     },
+    sessionStore,
+    atRestKeys,
     loginPath: resolvedRoutes.login === false ? 'your login route' : resolvedRoutes.login,
     tokenSources,
     redirectToLogin: flag(options.redirectToLogin, 'redirectToLogin', true),

@@ -15,6 +15,10 @@
  *   when a guard's own renewal is refused: a parallel request (another tab, another instance) may just
  *   have renewed the session, and clearing here could wipe the renewed cookies in the browser. The
  *   refused token is remembered, so it does not call Cognito again, and the guard answers 401.
+ *
+ * A store shared by several instances (Redis) may offer `exclusive`: a renewal then runs under the
+ * session's lock, and a renewal that lost the race to another instance takes the winner's tokens
+ * from the store instead of making a second grant (with rotation, a second grant would be refused).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { JwksUnavailableError, NoRefreshTokenError, RefreshRejectedError, UnauthenticatedError } from '../errors.js'
@@ -122,6 +126,18 @@ export class SessionLifecycle {
   }
 
   async #renew (request: FastifyRequest, reply: FastifyReply, refresh: Opened<string>, explicit: boolean): Promise<CognitoIdentity> {
+    if (this.#store.exclusive === undefined) return this.#grant(request, reply, refresh, explicit)
+    const renewed = await this.#store.exclusive(request, () => this.#grant(request, reply, refresh, explicit))
+    if (renewed !== undefined) return renewed
+    // Renewed by another holder of the lock: its tokens are in the store.
+    const access = await this.#store.read(request, 'access')
+    if (access === undefined) throw new UnauthenticatedError()
+    const identity = buildIdentity('cookie', await this.#verifier.verifyAccessToken(access.value), null)
+    await this.loadIdToken(request, reply, identity)
+    return identity
+  }
+
+  async #grant (request: FastifyRequest, reply: FastifyReply, refresh: Opened<string>, explicit: boolean): Promise<CognitoIdentity> {
     const tokens = await this.#grants.refresh(refresh.value, { explicit })
     await this.#store.update(request, reply, {
       accessToken: tokens.accessToken,
