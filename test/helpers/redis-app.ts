@@ -3,7 +3,8 @@
  * and `app()` building as many instances as a test needs, each with its own client (one process, but
  * nothing shared except Redis and the secret, as behind a balancer).
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { setCookies } from './cookies.js'
 import { redisSessionStore, type RedisSessionStoreOptions } from '../../lib/redis.js'
 import type { FastifyCognitoOptions } from '../../lib/index.js'
 import type { TestPool } from '../../lib/testing/index.js'
@@ -42,4 +43,18 @@ export async function startRedisRig (t: Teardown): Promise<RedisRig> {
       })
     }
   }
+}
+
+/** A login through the plugin's routes: /login, then the callback with the token endpoint answering `username`'s tokens. */
+export async function loginThroughCallback (rig: RedisRig, app: FastifyInstance, username: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  const start = await app.inject({ url: '/login', headers })
+  const params = new URL(start.headers.location as string).searchParams
+  const nonce = params.get('nonce') as string
+  rig.idp.setToken('ok')
+  rig.idp.onToken(async () => {
+    const accessToken = await rig.pool.mintAccessToken({ username })
+    const idToken = await rig.pool.mintIdToken({ username, nonce })
+    return { json: { access_token: accessToken, id_token: idToken, refresh_token: `rt-${username}-${nonce}`, token_type: 'Bearer', expires_in: 3600 } }
+  })
+  return await app.inject({ url: '/auth/callback', query: { code: 'the-code', state: params.get('state') as string }, cookies: setCookies(start), headers })
 }
