@@ -284,7 +284,8 @@ export class RedisSessionStore implements ServerSessionStore {
     const key = this.#keys.session(ref.sub, ref.handle)
     const fields = await bounded(this.#client.hgetall(key), this.#settings.timeout)
     const record = this.open(fields.data, key)
-    if (record !== undefined) this.#remember(ref.handle, record, Number(fields.seen), epoch)
+    if (record === undefined) this.forget(ref.handle)
+    else this.#remember(ref.handle, record, Number(fields.seen), epoch)
     return record
   }
 
