@@ -3,14 +3,14 @@
  * second grant), and a record that vanished meanwhile (a 401, nothing written back).
  */
 import t from 'tap'
-import { buildApp } from '../helpers/app.js'
+import { buildApp, meRoutes } from '../helpers/app.js'
 import { startRedisRig } from '../helpers/redis-app.js'
 import { probedStore, requestWith } from '../helpers/redis-store-probe.js'
 import { alice, answerTokens, fakeRefreshToken, idpOptions } from '../helpers/token-endpoint.js'
 
 const rig = await startRedisRig(t)
 const probe = probedStore({ client: rig.redis.client(), timeout: 300 })
-const app = await buildApp(t, { ...idpOptions(rig.pool, rig.idp), sessionStore: probe.factory })
+const app = await buildApp(t, { ...idpOptions(rig.pool, rig.idp), sessionStore: probe.factory }, { routes: meRoutes })
 const other = await rig.app()
 const raw = rig.redis.client()
 
