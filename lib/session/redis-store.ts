@@ -16,7 +16,7 @@ import { decodeJwt } from 'jose'
 import { InvalidTokenError } from '../errors.js'
 import { LruMap } from '../util/lru.js'
 import { decryptRecord, encryptRecord } from './at-rest.js'
-import { bounded, CREATE, DELETE, KeyLayout, TOUCH, UNLOCK, UPDATE } from './redis-keys.js'
+import { bounded, CREATE, KeyLayout, TOUCH, UNLOCK, UPDATE } from './redis-keys.js'
 import type { RedisClient, RedisSubscriber } from './redis-keys.js'
 import { RedisSessions } from './redis-sessions.js'
 import type { Opened } from './codec.js'
@@ -258,14 +258,17 @@ export class RedisSessionStore implements ServerSessionStore {
     const now = Date.now()
     const hit = this.#cache.get(ref.handle, now)
     if (hit !== undefined) {
-      if (now - hit.seen >= this.#settings.touchInterval) {
-        hit.seen = now
-        const key = this.#keys.session(ref.sub, ref.handle)
-        bounded(this.#client.eval(TOUCH, 1, key, now), this.#settings.timeout).catch(() => {})
-      }
+      hit.seen = this.#touch(ref, hit.seen, now)
       return { ref, record: hit.record }
     }
     return { ref, record: await this.#fetch(ref) }
+  }
+
+  /** Writes "last seen" at most once per touch interval, in the background: a failure costs nothing but the date. */
+  #touch (ref: SessionRef, seen: number, now: number): number {
+    if (now - seen < this.#settings.touchInterval) return seen
+    bounded(this.#client.eval(TOUCH, 1, this.#keys.session(ref.sub, ref.handle), now), this.#settings.timeout).catch(() => {})
+    return now
   }
 
   /** The session the request's cookie names; `undefined` when there is none, or it is tampered, foreign or too old. */
@@ -284,8 +287,11 @@ export class RedisSessionStore implements ServerSessionStore {
     const key = this.#keys.session(ref.sub, ref.handle)
     const fields = await bounded(this.#client.hgetall(key), this.#settings.timeout)
     const record = this.open(fields.data, key)
-    if (record === undefined) this.forget(ref.handle)
-    else this.#remember(ref.handle, record, Number(fields.seen), epoch)
+    if (record === undefined) {
+      this.forget(ref.handle)
+      return undefined
+    }
+    this.#remember(ref.handle, record, this.#touch(ref, Number(fields.seen), Date.now()), epoch)
     return record
   }
 

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { Redis } from 'ioredis'
+import { Redis, type RedisOptions } from 'ioredis'
 import type { Teardown } from './teardown.js'
 
 const run = promisify(execFile)
@@ -55,7 +55,7 @@ export interface RedisServer {
   port: number
   url: string
   /** A client to this server, quit when the test ends. */
-  client (options?: ConstructorParameters<typeof Redis>[0] & object): Redis
+  client (options?: RedisOptions): Redis
   /** SIGSTOP: the server keeps its connections and answers nothing. */
   pause (): void
   resume (): void
@@ -81,7 +81,7 @@ export async function startRedis (t: Teardown): Promise<RedisServer> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    client (options = {}) {
+    client (options: RedisOptions = {}) {
       const c = new Redis({ port, host: '127.0.0.1', ...options })
       c.on('error', () => {})
       clients.push(c)
