@@ -14,7 +14,9 @@
  * `<handle>` is a hash of the session id: the id itself (the secret the cookie carries) is never a key,
  * a message or a log field.
  */
-import { SessionStoreUnavailableError } from '../errors.js'
+import { createHash } from 'node:crypto'
+import { decodeJwt } from 'jose'
+import { InvalidTokenError, SessionStoreUnavailableError } from '../errors.js'
 
 /** The commands the store uses, as ioredis (and iovalkey) type them. */
 export interface RedisCommands {
@@ -36,7 +38,27 @@ export interface RedisSubscriber {
 
 /** An ioredis `Redis` or `Cluster` (or iovalkey) client the app owns. */
 export interface RedisClient extends RedisCommands {
+  /** A new connection with the same options; a plain client's is made with `{ autoResubscribe: false }`. */
   duplicate (): RedisSubscriber
+  /** True for an ioredis `Cluster`. */
+  readonly isCluster?: boolean
+}
+
+/** What a `sub` may be to name keys (Cognito's are UUIDs). */
+export const SUB = /^[\w.@+-]{1,128}$/
+
+export function handleOf (sid: string): string {
+  return createHash('sha256').update(sid).digest('base64url').slice(0, 32)
+}
+
+/** The user of a token this app issued or verified; keys are tagged with it. */
+export function subOf (accessToken: string): string {
+  let sub: unknown
+  try {
+    sub = decodeJwt(accessToken).sub
+  } catch {}
+  if (typeof sub !== 'string' || !SUB.test(sub)) throw new InvalidTokenError('no usable sub for a stored session')
+  return sub
 }
 
 export class KeyLayout {

@@ -4,13 +4,13 @@
  * next request, wherever it lands, is a 401. An id names the user and the session's handle (a hash of
  * the session id): it can end a session, never sign anyone in.
  */
-import { bounded, DELETE } from './redis-keys.js'
+import { bounded, DELETE, SUB } from './redis-keys.js'
 import type { KeyLayout } from './redis-keys.js'
 import type { RedisSessionStore, RedisStoreSettings } from './redis-store.js'
 import type { StoreContext } from './store.js'
 import type { CognitoSessions, SessionInfo, SessionTokens } from '../types.js'
 
-const ID = /^([\w.@+-]{1,128}):([\w-]{32})$/
+const ID = new RegExp(`^(${SUB.source.slice(1, -1)}):([\\w-]{32})$`)
 
 export class RedisSessions implements CognitoSessions {
   readonly #store: RedisSessionStore
@@ -74,7 +74,7 @@ export class RedisSessions implements CognitoSessions {
   }
 
   async #handles (sub: string, from: number | string): Promise<string[]> {
-    if (typeof sub !== 'string' || !/^[\w.@+-]{1,128}$/.test(sub)) return []
+    if (typeof sub !== 'string' || !SUB.test(sub)) return []
     return await bounded(this.#settings.client.zrangebyscore(this.#keys.index(sub), from, '+inf'), this.#settings.timeout)
   }
 }

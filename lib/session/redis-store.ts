@@ -1,23 +1,16 @@
 /**
  * Sessions in Redis ({@link SessionStore}): the browser holds one small cookie, the sealed (codec `sid`
  * purpose) session id and its user; the tokens live in a record encrypted at rest (at-rest.ts), which
- * expires with the session. Key layout and scripts: redis-keys.ts.
- *
- * The warm path does not call Redis: opened records are kept in a bounded local cache, and every change
- * (a renewal, an end) is published on the store's channel, so each instance drops its copy the moment a
- * session changes anywhere. Until the subscription is live (start, reconnection) nothing is cached, and
- * the cache is emptied when the subscription drops: a message missed then cannot leave a stale copy.
- * A refresh takes the session's lock first (`exclusive`), so one grant is made per session across
- * instances; the others wait for the lock and read the winner's tokens.
+ * expires with the session. Key layout and scripts: redis-keys.ts. The warm path reads a local cache kept
+ * true by pub/sub (redis-cache.ts). A refresh takes the session's lock first (`exclusive`), so one grant
+ * is made per session across instances; the others wait for the lock and read the winner's tokens.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { decodeJwt } from 'jose'
-import { InvalidTokenError } from '../errors.js'
-import { LruMap } from '../util/lru.js'
 import { decryptRecord, encryptRecord } from './at-rest.js'
-import { bounded, CREATE, KeyLayout, TOUCH, UNLOCK, UPDATE } from './redis-keys.js'
-import type { RedisClient, RedisSubscriber } from './redis-keys.js'
+import { bounded, CREATE, handleOf, KeyLayout, subOf, TOUCH, UNLOCK, UPDATE } from './redis-keys.js'
+import type { RedisClient } from './redis-keys.js'
+import { SessionCache } from './redis-cache.js'
 import { RedisSessions } from './redis-sessions.js'
 import type { Opened } from './codec.js'
 import type { ServerSessionStore, StoreContext, TokenKind } from './store.js'
@@ -41,23 +34,7 @@ export interface SessionRecord { accessToken: string, idToken?: string, refreshT
 interface Loaded { ref: SessionRef, record: SessionRecord | undefined }
 interface Cached { record: SessionRecord, seen: number }
 
-const SUB = /^[\w.@+-]{1,128}$/
 const LOCK_POLL_MS = 25
-
-export function handleOf (sid: string): string {
-  return createHash('sha256').update(sid).digest('base64url').slice(0, 32)
-}
-
-/** The user of a token this app issued or verified; keys are tagged with it. */
-function subOf (accessToken: string): string {
-  let sub: unknown
-  try {
-    sub = decodeJwt(accessToken).sub
-  } catch {}
-  if (typeof sub !== 'string' || !SUB.test(sub)) throw new InvalidTokenError('no usable sub for a stored session')
-  return sub
-}
-
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
 export class RedisSessionStore implements ServerSessionStore {
@@ -65,17 +42,12 @@ export class RedisSessionStore implements ServerSessionStore {
   readonly #settings: RedisStoreSettings
   readonly #client: RedisClient
   readonly #keys: KeyLayout
-  readonly #cache: LruMap<string, Cached>
-  /** Bumped by every change heard of or made: a load that saw one start and end does not cache what it read. */
-  #epoch = 0
-  #listening = false
-  readonly #instance = randomBytes(8).toString('base64url')
+  readonly #cache: SessionCache<Cached>
   readonly #requests = new WeakMap<FastifyRequest, Promise<Loaded | undefined>>()
   /** Writes `seal` left running, by handle: a request naming one waits for it. */
   readonly #pending = new Map<string, Promise<void>>()
   /** This instance's renewals, by handle: its other requests wait for them rather than for the Redis lock. */
   readonly #renewing = new Map<string, Promise<unknown>>()
-  readonly #subscriber: RedisSubscriber
   readonly sessions: RedisSessions
 
   constructor (settings: RedisStoreSettings, context: StoreContext) {
@@ -83,45 +55,23 @@ export class RedisSessionStore implements ServerSessionStore {
     this.#settings = settings
     this.#client = settings.client
     this.#keys = new KeyLayout(settings.prefix)
-    this.#cache = new LruMap(settings.cacheSize)
+    this.#cache = new SessionCache({ client: settings.client, channel: this.#keys.channel, size: settings.cacheSize, maxAge: settings.cacheMaxAge, timeout: settings.timeout, log: context.log })
     this.sessions = new RedisSessions(this, settings, context, this.#keys)
-    this.#subscriber = settings.client.duplicate()
-    this.#subscriber.on('message', (_channel, message) => {
-      const [from, handle] = message.split(' ')
-      if (from === this.#instance) return
-      this.#epoch++
-      this.#cache.delete(handle as string)
-    })
-    this.#subscriber.on('close', () => this.#stopCaching())
-    this.#subscriber.on('ready', () => { this.#listening = true })
-    this.#subscriber.on('error', err => context.log.debug({ reason: err.message }, 'fastify-cognito: the session store\'s subscription failed'))
   }
 
   /** Subscribes to the store's channel; nothing is cached before (a failure only keeps the cache off). */
   async start (): Promise<void> {
-    try {
-      await bounded(this.#subscriber.subscribe(this.#keys.channel), this.#settings.timeout)
-      this.#listening = true
-    } catch {
-      this.#ctx.log.warn('fastify-cognito: the session store could not subscribe to Redis yet; sessions are read from Redis until it does')
-    }
+    if (!await this.#cache.subscribe()) this.#ctx.log.warn('fastify-cognito: the session store could not subscribe to Redis yet; sessions are read from Redis until it does')
   }
 
-  #stopCaching (): void {
-    this.#listening = false
-    this.#epoch++
-    this.#cache.clear()
-  }
-
-  /** The message every instance hears when a session changes; other instances drop their copy. */
+  /** The message every instance hears when a session changes here. */
   message (handle: string): string {
-    return `${this.#instance} ${handle}`
+    return this.#cache.message(handle)
   }
 
   /** A session changed or ended here: drop this instance's copy and whatever is being loaded. */
   forget (handle: string): void {
-    this.#epoch++
-    this.#cache.delete(handle)
+    this.#cache.forget(handle)
   }
 
   get cacheSize (): number {
@@ -159,7 +109,7 @@ export class RedisSessionStore implements ServerSessionStore {
         this.#requests.set(request, Promise.resolve({ ref, record: undefined }))
         return
       }
-      this.#remember(ref.handle, record, Date.now(), this.#epoch)
+      this.#remember(ref.handle, record, Date.now(), this.#cache.epoch)
     }
     if (ref.rotated) this.#setCookie(reply, this.#ctx.codec.seal('sid', { s: ref.sid, u: ref.sub }))
     this.#requests.set(request, Promise.resolve({ ref: { ...ref, rotated: false }, record }))
@@ -238,8 +188,7 @@ export class RedisSessionStore implements ServerSessionStore {
 
   async close (): Promise<void> {
     await Promise.allSettled([...this.#pending.values()])
-    this.#stopCaching()
-    await bounded(this.#subscriber.quit(), this.#settings.timeout).catch(() => {})
+    await this.#cache.close()
   }
 
   #load (request: FastifyRequest): Promise<Loaded | undefined> {
@@ -283,7 +232,7 @@ export class RedisSessionStore implements ServerSessionStore {
 
   /** The record from Redis (cached when nothing changed meanwhile); `undefined` when unknown, expired or not ours. */
   async #fetch (ref: SessionRef): Promise<SessionRecord | undefined> {
-    const epoch = this.#epoch
+    const epoch = this.#cache.epoch
     const key = this.#keys.session(ref.sub, ref.handle)
     const fields = await bounded(this.#client.hgetall(key), this.#settings.timeout)
     const record = this.open(fields.data, key)
@@ -302,7 +251,7 @@ export class RedisSessionStore implements ServerSessionStore {
   }
 
   #remember (handle: string, record: SessionRecord, seen: number, epoch: number): void {
-    if (this.#listening && epoch === this.#epoch) this.#cache.set(handle, { record, seen }, Date.now() + this.#settings.cacheMaxAge)
+    this.#cache.set(handle, { record, seen }, epoch)
   }
 
   #encrypt (record: SessionRecord, key: string): string {
@@ -330,7 +279,7 @@ export class RedisSessionStore implements ServerSessionStore {
     const now = Date.now()
     const ttl = this.#ctx.maxAge * 1000
     const key = this.#keys.session(ref.sub, ref.handle)
-    const epoch = this.#epoch
+    const epoch = this.#cache.epoch
     await bounded(this.#client.eval(CREATE, 2, key, this.#keys.index(ref.sub), this.#encrypt(record, key), now, ttl, ref.handle, now + ttl), this.#settings.timeout)
     this.#remember(ref.handle, record, now, epoch)
   }

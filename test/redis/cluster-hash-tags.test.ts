@@ -47,7 +47,7 @@ t.test('sessions, renewal, listing and ending work on a cluster; a user\'s keys 
     t.equal(keySlots.size, 1, 'one slot per user')
     slots.add([...keySlots][0]!)
   }
-  t.ok(slots.size > 1, `users spread over slots (${[...slots].join(', ')})`)
+  t.ok(slots.size > 1, `users spread over slots (${[...slots].join(', ')}; ${subs.join(' ')})`)
 
   await new Promise(resolve => setTimeout(resolve, 1100))
   const renewed = await Promise.all(jars.map(jar => apps[0]!.inject({ url: '/me', cookies: jar, headers: json })))
