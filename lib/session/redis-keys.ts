@@ -133,12 +133,12 @@ export async function bounded<T> (call: Promise<T>, ms: number): Promise<T> {
   })
   // The call may still settle after the bound: its outcome is then nobody's, and must not be an unhandled rejection.
   call.catch(() => {})
-  try {
-    return await Promise.race([call, late])
-  } catch (err) {
+  return await Promise.race([call, late]).then(value => {
+    clearTimeout(timer)
+    return value
+  }, (err: unknown) => {
+    clearTimeout(timer)
     // No `cause`: a client's error may quote the command, and with it a key.
     throw err instanceof SessionStoreUnavailableError ? err : new SessionStoreUnavailableError(`Redis failed (${(err as Error).name})`)
-  } finally {
-    clearTimeout(timer)
-  }
+  })
 }

@@ -48,3 +48,16 @@ t.test('a renewal whose record ended meanwhile does not bring it back', async t 
   t.equal(await probe.store().read(request, 'access'), undefined)
   t.same(await raw.keys('{fastify-cognito:*}:session:*'), [], 'nothing written')
 })
+
+t.test('a renewal that waited for another holder\'s lock, and finds the session gone, is a 401', async t => {
+  const cookies = await app.cognito.sessions.create({ ...await rig.pool.mintTokens({ username: 'waiting', expiresIn: -60 }), refreshToken: fakeRefreshToken('race-3') })
+  const request = requestWith(cookies)
+  t.ok(await probe.store().read(request, 'refresh'), 'cached here')
+  const [key] = await raw.keys('{fastify-cognito:*}:session:*')
+  await raw.set(key!.replace(':session:', ':lock:'), 'another-instance', 'PX', 300)
+  await raw.del(key!)
+  const grants = rig.idp.counts.token
+  const res = await app.inject({ url: '/me', cookies, headers: { accept: 'application/json' } })
+  t.equal(res.statusCode, 401)
+  t.equal(rig.idp.counts.token, grants, 'no grant')
+})
