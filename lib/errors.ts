@@ -210,3 +210,5 @@ export const CookieBudgetError = createError('FST_COGNITO_TOKEN_TOO_LARGE', 'Cog
 export const SessionExpiredError = createError('FST_COGNITO_SESSION_EXPIRED', 'Session ended: %s', 401)
 /** The route needs a more recent sign-in than the session's (`maxAge` guard option, RFC 9470). */
 export const StepUpRequiredError = createError('FST_COGNITO_STEP_UP_REQUIRED', 'A more recent sign-in is required (max_age %s)', 401)
+/** The server-side session store (Redis) did not answer in time or failed: nothing was decided about the session. */
+export const SessionStoreUnavailableError = createError('FST_COGNITO_SESSION_STORE_UNAVAILABLE', 'The session store is unavailable: %s', 503)

@@ -30,7 +30,12 @@ import { CookieLayout } from './session/cookies.js'
 import { SessionLifecycle } from './session/lifecycle.js'
 import { LoginFlow } from './session/login.js'
 import { CookieSessionStore } from './session/store.js'
-import type { FastifyCognito, FastifyCognitoOptions, GuardOptions } from './types.js'
+import type { ServerSessionStore } from './session/store.js'
+import type { CognitoSessions, FastifyCognito, FastifyCognitoOptions, GuardOptions } from './types.js'
+
+/** `fastify.cognito.sessions` without a session store: each method says what it needs. */
+const noSessionStore = async (): Promise<never> => { throw new InvalidOptionError('sessionStore is required for fastify.cognito.sessions') }
+const NO_SESSIONS: CognitoSessions = { create: noSessionStore, list: noSessionStore, end: noSessionStore, endAll: noSessionStore }
 
 /**
  * Registration: options resolved once, then the layers wired bottom-up, each given the slice of
@@ -56,7 +61,18 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
 
   const codec = await createCodec(config.codec)
   const layout = new CookieLayout(config.cookie, header => fastify.parseCookie(header), (name, value, opts) => fastify.serializeCookie(name, value, opts))
-  const store = new CookieSessionStore(codec, layout, config.refresh)
+  const serverStore = await config.sessionStore?.create({
+    codec,
+    layout,
+    cookieName: config.cookie.sessionIdName,
+    maxAge: config.cookie.refreshMaxAge,
+    keepRefresh: config.refresh,
+    atRestKeys: config.atRestKeys,
+    revoke: token => grants.revoke(token),
+    grantTimeout: config.timeout,
+    log: fastify.log
+  })
+  const store: ServerSessionStore | CookieSessionStore = serverStore ?? new CookieSessionStore(codec, layout, config.refresh)
   const lifecycle = new SessionLifecycle(config, store, verifier, grants)
   const login = new LoginFlow(config, codec, layout, grants, lifecycle)
 
@@ -83,6 +99,7 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
     verifyIdToken: (token, nonce) => verifier.verifyIdToken(token, nonce),
     login: (request, reply, loginOptions) => startLogin(login, config.appOrigin, request, reply, loginOptions),
     sealSession: tokens => store.seal(tokens),
+    sessions: serverStore?.sessions ?? NO_SESSIONS,
     logoutUrl: config.logoutUrl,
     ...apiMethods(config, verifier, lifecycle, userInfo, machine)
   }
@@ -110,7 +127,10 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
       jwks.hydrate().catch((err: Error) => fastify.log.warn({ reason: err.message }, 'fastify-cognito: JWKS warm-up failed; keys will be fetched on first use'))
     }
   })
-  fastify.addHook('onClose', async () => codec.close())
+  fastify.addHook('onClose', async () => {
+    await serverStore?.close()
+    await codec.close()
+  })
 }
 
 /** The plugin: `fastify.register(fastifyCognito, options)`. */
@@ -122,8 +142,8 @@ export { optionsFromEnv } from './env.js'
 export {
   AccessDeniedError, AuthorizeError, CallerKindError, ClientNotAllowedError, CodeRejectedError, CookieBudgetError, CrossSiteRequestError, GroupRequiredError, IdpError, IdpTokenError,
   InvalidCallbackError, InvalidLoginRequestError, InvalidOptionError, InvalidTokenError, JwksUnavailableError, LoginTransactionError,
-  NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, SessionExpiredError, StepUpRequiredError, TokenExpiredError, TokenRevokedError,
-  UnauthenticatedError,
+  NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, SessionExpiredError, SessionStoreUnavailableError, StepUpRequiredError,
+  TokenExpiredError, TokenRevokedError, UnauthenticatedError,
   isFastifyCognitoError
 } from './errors.js'
 export type * from './types.js'

@@ -55,7 +55,7 @@ export function routePath (value: unknown, name: string, fallback: string): stri
   return value
 }
 
-export function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined): Record<Purpose, Buffer[]> {
+export function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined): Record<Purpose | 'rest', Buffer[]> {
   const list = Array.isArray(secret) ? secret : [secret]
   if (list.length === 0) fail('secret', 'must hold at least one secret')
   const secrets = list.map((s, i) => {
@@ -64,10 +64,11 @@ export function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined)
     if (Buffer.byteLength(s) < 32) fail(name, 'must be at least 32 characters long')
     return Buffer.from(s)
   })
-  // HKDF (RFC 5869) turns each secret into one independent 32-byte key per cookie purpose.
-  const derive = (purpose: Purpose): Buffer[] =>
-    secrets.map(s => Buffer.from(hkdfSync('sha256', s, 'fastify-cognito', `cookie:${purpose}:v1`, 32)))
-  return { access: derive('access'), id: derive('id'), refresh: derive('refresh'), tx: derive('tx'), sid: derive('sid'), seen: derive('seen') }
+  // HKDF (RFC 5869) turns each secret into one independent 32-byte key per purpose: each cookie's, and a store's records at rest.
+  const derive = (info: string): Buffer[] =>
+    secrets.map(s => Buffer.from(hkdfSync('sha256', s, 'fastify-cognito', info, 32)))
+  const cookie = (purpose: Purpose): Buffer[] => derive(`cookie:${purpose}:v1`)
+  return { access: cookie('access'), id: cookie('id'), refresh: cookie('refresh'), tx: cookie('tx'), sid: cookie('sid'), seen: cookie('seen'), rest: derive('store:record:v1') }
 }
 
 /** The callback's path (the redirect URI's, as the browser sees it) as mounted in a context with `prefix`. */

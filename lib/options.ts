@@ -10,12 +10,12 @@ import type { CodecConfig } from './session/codec.js'
 import { sanitizeReturnTo } from './protocol/return-to.js'
 import { parsePoolId } from './util/pool-id.js'
 import { resolveApiOptions, type ApiConfig } from './api-options.js'
+import type { SessionStoreFactory } from './session/store.js'
 import type { FastifyCognitoOptions, LoginResult, SameSite } from './types.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /** Sealed values remembered once opened, so a browser's repeated cookie is decrypted once. */
 const OPENED_CACHE_SIZE = 1000
-
 
 export interface ResolvedConfig extends ApiConfig {
   userPoolId: string
@@ -50,6 +50,8 @@ export interface ResolvedConfig extends ApiConfig {
     secure: boolean
     path: string
     names: Record<'access' | 'id' | 'refresh', string>
+    /** The session-id cookie of a server-side store. */
+    sessionIdName: string
     transactionName: string
     /** When the session was last used (idle timeout), and the markers that stop a silent sign-in or a step-up from looping. */
     seenName: string
@@ -60,6 +62,9 @@ export interface ResolvedConfig extends ApiConfig {
   }
   /** Sealing: derived 32-byte keys per purpose (newest first) and the max age of each purpose. */
   codec: CodecConfig
+  /** A server-side session store, and the keys its records are encrypted with at rest (newest first). */
+  sessionStore: SessionStoreFactory | undefined
+  atRestKeys: readonly Buffer[]
   /** The login route's public path (with the context's prefix), or words for error messages when the app mounts its own. */
   loginPath: string
   /** Paths as the browser sees them, with the prefix of the context the plugin is registered in. */
@@ -155,6 +160,11 @@ export function resolveOptions (options: FastifyCognitoOptions, prefix = ''): Re
   const maxAge = positive(cookie.maxAge, 'cookie.maxAge', 3600)
   const refreshMaxAge = positive(cookie.refreshMaxAge, 'cookie.refreshMaxAge', 86400)
   const transactionMaxAge = positive(cookie.transactionMaxAge, 'cookie.transactionMaxAge', 600)
+  const { rest: atRestKeys, ...keys } = deriveKeys(options.secret)
+  const sessionStore = options.sessionStore
+  if (sessionStore !== undefined && (sessionStore === null || typeof sessionStore !== 'object' || sessionStore.kind !== 'fastify-cognito/session-store')) {
+    fail('sessionStore', 'must be a session store, such as redisSessionStore({ client }) from fastify-cognito/redis')
+  }
 
   const config: ResolvedConfig = {
     userPoolId,
@@ -195,6 +205,7 @@ export function resolveOptions (options: FastifyCognitoOptions, prefix = ''): Re
         id: `${hostPrefix}${baseName}_id`,
         refresh: `${hostPrefix}${baseName}_refresh`
       },
+      sessionIdName: `${hostPrefix}${baseName}_session`,
       // Login transactions bind a login to the browser that started it: host-only, and `__Host-` when
       // Secure (whatever cookie.domain says), so a sibling subdomain can neither plant nor read one.
       transactionName: `${secure ? '__Host-' : ''}${baseName}_tx`,
@@ -205,11 +216,13 @@ export function resolveOptions (options: FastifyCognitoOptions, prefix = ''): Re
       transactionMaxAge
     },
     codec: {
-      keys: deriveKeys(options.secret),
+      keys,
       // A sealed value is refused past its cookie's Max-Age even when a browser replays it.
       maxAge: { access: maxAge, id: maxAge, refresh: refreshMaxAge, tx: transactionMaxAge, sid: refreshMaxAge, seen: refreshMaxAge },
       openedCacheSize: OPENED_CACHE_SIZE
     },
+    sessionStore,
+    atRestKeys,
     loginPath: resolvedRoutes.login === false ? 'your login route' : prefix + resolvedRoutes.login,
     publicPaths: { login: resolvedRoutes.login === false ? false : prefix + resolvedRoutes.login },
     tokenSources,

@@ -8,6 +8,9 @@ import type { CognitoIdentity, CognitoMachineAccessTokenClaims } from './identit
 export type {
   AlbDataClaims, CognitoAlbIdentity, CognitoIdentity, CognitoMachineAccessTokenClaims, CognitoMachineIdentity, CognitoUserIdentity
 } from './identity-types.js'
+import type { SessionStoreFactory } from './session/store.js'
+
+export type { SessionStoreFactory } from './session/store.js'
 
 /** SameSite attribute of the plugin's cookies. */
 export type SameSite = 'lax' | 'strict' | 'none'
@@ -93,6 +96,11 @@ export interface FastifyCognitoOptions {
   revocationCheckTtl?: number
   /** Behind an Application Load Balancer that authenticates users: trust its signed `x-amzn-oidc-data` header. */
   alb?: AlbOptions
+  /**
+   * Where browser sessions live. Default: in sealed cookies. `redisSessionStore({ client })` from
+   * `fastify-cognito/redis` keeps them in Redis, with one session-id cookie in the browser.
+   */
+  sessionStore?: SessionStoreFactory
 }
 
 /** `FastifyCognitoOptions.alb`. */
@@ -113,6 +121,30 @@ export interface SessionLifetimeOptions {
   idleTimeout?: number
   /** A guard renews an access token that has less than this long left, so a downstream call made with it does not fail a moment later. */
   refreshAhead?: number
+}
+
+/** One signed-in browser of a user, as `sessions.list` shows it: never a token. */
+export interface SessionInfo {
+  /** What `sessions.end` takes. Not the session-id cookie's value: knowing it does not sign anyone in. */
+  id: string
+  /** When the session started (the login). */
+  created: Date
+  /** The last request seen, to within the store's touch interval. */
+  lastSeen: Date
+  /** The `User-Agent` of the login, cut to 256 characters. */
+  userAgent: string | undefined
+}
+
+/** `fastify.cognito.sessions`: the sessions of a server-side store (`sessionStore`). */
+export interface CognitoSessions {
+  /** Starts a stored session (as a login would) and answers its cookie (name → value) once the store holds it. */
+  create (tokens: SessionTokens): Promise<Record<string, string>>
+  /** The user's live sessions, oldest first. */
+  list (sub: string): Promise<SessionInfo[]>
+  /** Ends one session (its refresh token revoked at Cognito); false when it had already ended. Its next request, on any instance, is a 401. */
+  end (id: string): Promise<boolean>
+  /** Ends every session of the user ("log out everywhere"); answers how many were ended. */
+  endAll (sub: string): Promise<number>
 }
 
 /** Cookie settings of `FastifyCognitoOptions.cookie`. */
@@ -283,7 +315,11 @@ export interface FastifyCognito {
   verifyIdToken (token: string, nonce?: string): Promise<CognitoIdTokenClaims>
   /** Starts a login from the app's own handler: sets the transaction cookie and redirects to the hosted UI. */
   login (request: FastifyRequest, reply: FastifyReply, options?: LoginOptions): FastifyReply
-  /** Seals tokens into the session cookies (name → value), as the callback would; for tests and server-side logins. */
+  /**
+   * Seals tokens into the session cookies (name → value), as the callback would; for tests and server-side logins.
+   * With a `sessionStore` it is the session-id cookie of a new stored session, written in the background:
+   * requests to this app wait for that write; `await sessions.create(tokens)` before using it on another instance.
+   */
   sealSession (tokens: SessionTokens): Record<string, string>
   /** The URL of Cognito's logout endpoint for this client. */
   readonly logoutUrl: string
@@ -295,6 +331,8 @@ export interface FastifyCognito {
   userInfo (request: FastifyRequest): Promise<Record<string, unknown>>
   /** OpenAPI: this pool's security schemes, and the security requirement of a guard. */
   readonly openapi: CognitoOpenapi
+  /** List and end users' sessions. Needs the `sessionStore` option: without it each method rejects with `FST_COGNITO_INVALID_OPTION`. */
+  readonly sessions: CognitoSessions
 }
 
 /** An OpenAPI 3 security scheme of the plugin, as `components.securitySchemes` holds it. */

@@ -24,6 +24,10 @@
  *   the still-valid token serves.
  * An ending by timeout clears the session (and revokes its refresh token) like a logout, and is logged
  * with its reason.
+ *
+ * A store shared by several instances (Redis) may offer `exclusive`: a renewal then runs under the
+ * session's lock, and a renewal that lost the race to another instance takes the winner's tokens
+ * from the store instead of making a second grant (with rotation, a second grant would be refused).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { JwksUnavailableError, NoRefreshTokenError, RefreshRejectedError, SessionExpiredError, UnauthenticatedError } from '../errors.js'
@@ -34,6 +38,9 @@ import type { Opened } from './codec.js'
 import type { SessionStore } from './store.js'
 import { publish } from '../util/events.js'
 import type { CognitoUserIdentity, FastifyCognitoOptions, SessionEnded } from '../types.js'
+
+/** A renewed session: its identity and its raw access token. */
+interface Renewed { identity: CognitoUserIdentity, accessToken: string }
 
 /** The slice of configuration the lifecycle uses. */
 export interface LifecycleConfig {
@@ -131,7 +138,7 @@ export class SessionLifecycle {
       if (stillValid !== undefined) return stillValid
       throw failure
     }
-    return (await this.#renew(request, reply, refresh, false)).tokens.accessToken
+    return (await this.#renew(request, reply, refresh, false)).accessToken
   }
 
   /** Puts the session's verified ID token on the identity; a missing or unverifiable one leaves `idToken` null. */
@@ -230,7 +237,20 @@ export class SessionLifecycle {
     throw new SessionExpiredError(reason)
   }
 
-  async #renew (request: FastifyRequest, reply: FastifyReply, refresh: Opened<string>, explicit: boolean): Promise<{ identity: CognitoUserIdentity, tokens: VerifiedTokens }> {
+  /** A renewal, under the store's lock when it has one (several instances): answers the identity and its raw access token. */
+  async #renew (request: FastifyRequest, reply: FastifyReply, refresh: Opened<string>, explicit: boolean): Promise<Renewed> {
+    if (this.#store.exclusive === undefined) return this.#grant(request, reply, refresh, explicit)
+    const renewed = await this.#store.exclusive(request, () => this.#grant(request, reply, refresh, explicit))
+    if (renewed !== undefined) return renewed
+    // Renewed by another holder of the lock: its tokens are in the store.
+    const access = await this.#store.read(request, 'access')
+    if (access === undefined) throw new UnauthenticatedError()
+    const identity = buildIdentity('cookie', await this.#verifier.verifySessionAccessToken(access.value), null, access.value)
+    await this.loadIdToken(request, reply, identity)
+    return { identity, accessToken: access.value }
+  }
+
+  async #grant (request: FastifyRequest, reply: FastifyReply, refresh: Opened<string>, explicit: boolean): Promise<Renewed> {
     const tokens = await this.#grants.refresh(refresh.value, { explicit })
     await this.#store.update(request, reply, {
       accessToken: tokens.accessToken,
@@ -238,6 +258,6 @@ export class SessionLifecycle {
       // Rotation: a new refresh token replaces the old one; without rotation the old one stays (re-sealed if it was opened with an older key).
       ...(tokens.refreshToken !== undefined ? { refreshToken: tokens.refreshToken } : refresh.rotated ? { refreshToken: refresh.value } : {})
     })
-    return { identity: buildIdentity('cookie', tokens.access, tokens.id, tokens.accessToken), tokens }
+    return { identity: buildIdentity('cookie', tokens.access, tokens.id, tokens.accessToken), accessToken: tokens.accessToken }
   }
 }

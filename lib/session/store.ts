@@ -8,10 +8,10 @@
  * request) and opens the token asked for, `update` replaces the record's tokens, `destroy` deletes the
  * record and clears the cookie. Methods may answer synchronously or with a promise.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import type { Codec, Opened } from './codec.js'
 import type { CookieLayout, SessionCookie } from './cookies.js'
-import type { SessionTokens } from '../types.js'
+import type { CognitoSessions, SessionTokens } from '../types.js'
 
 export type TokenKind = SessionCookie
 type MaybePromise<T> = T | Promise<T>
@@ -31,6 +31,49 @@ export interface SessionStore {
   lastSeen (request: FastifyRequest): MaybePromise<number | undefined>
   /** Records a use of the session at `at` (ms since the epoch). */
   touch (request: FastifyRequest, reply: FastifyReply, at: number): MaybePromise<void>
+  /**
+   * Optional, for stores shared by several app instances: runs `renew` (a refresh grant and the
+   * `update` that stores its tokens) while holding the session's lock, so that one grant is made per
+   * session across instances. Answers `undefined` when another holder renewed the session instead:
+   * the caller then reads the new tokens from the store.
+   */
+  exclusive?: <T>(request: FastifyRequest, renew: () => Promise<T>) => Promise<T | undefined>
+}
+
+/** What the plugin gives a server-side store when it registers (see {@link SessionStoreFactory}). */
+export interface StoreContext {
+  codec: Codec
+  layout: CookieLayout
+  /** The session-id cookie's name (`__Host-` when Secure with no Domain). */
+  cookieName: string
+  /** How long a session lives, in seconds: the refresh token cookie's max age. */
+  maxAge: number
+  /** The refresh flow is on: a refresh token is kept. */
+  keepRefresh: boolean
+  /** Keys for records at rest, derived from `secret`, newest first. */
+  atRestKeys: readonly Buffer[]
+  /** Revokes a refresh token at Cognito (a session ended from `sessions.end`). */
+  revoke: (refreshToken: string) => Promise<void>
+  /** How long one call to Cognito may take, in ms: a refresh lock outlives it. */
+  grantTimeout: number
+  log: FastifyBaseLogger
+}
+
+/** A store the plugin made from a {@link SessionStoreFactory}. */
+export interface ServerSessionStore extends SessionStore {
+  /** At once: the record is written in the background, and a request naming the session waits for it. */
+  seal (tokens: SessionTokens): Record<string, string>
+  readonly sessions: CognitoSessions
+  close (): Promise<void>
+}
+
+/**
+ * The `sessionStore` option: a store made at registration, once the plugin knows its keys and cookie
+ * layout. `fastify-cognito/redis` makes one (`redisSessionStore`).
+ */
+export interface SessionStoreFactory {
+  readonly kind: 'fastify-cognito/session-store'
+  create (context: StoreContext): Promise<ServerSessionStore>
 }
 
 const KINDS = ['access', 'id', 'refresh'] as const

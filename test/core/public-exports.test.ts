@@ -8,7 +8,7 @@ t.test('the package exports the plugin, optionsFromEnv and the coded errors, and
   const names = Object.keys(api).sort()
   const errors = names.filter(isErrorClass)
   t.same(names.filter(name => !isErrorClass(name)), ['default', 'fastifyCognito', 'isFastifyCognitoError', 'optionsFromEnv'])
-  t.equal(errors.length, 25)
+  t.equal(errors.length, 26)
   t.equal(api.default, api.fastifyCognito)
 })
 
