@@ -13,8 +13,9 @@ import fp from 'fastify-plugin'
 import fastifyCookie from '@fastify/cookie'
 import type { FastifyInstance } from 'fastify'
 import { InvalidOptionError } from './errors.js'
-import { atLeastOne, createGuardFactory } from './fastify/guards.js'
+import { atLeastOne, createGuardFactory, type GuardFactory } from './fastify/guards.js'
 import { startLogin } from './fastify/login-routes.js'
+import { cognitoOpenapi, cookieBaseName, routeHooks, routeSchemas, schemeLabels, securityOf, type GuardDoc } from './fastify/openapi.js'
 import { routesPlugin } from './fastify/routes.js'
 import { resolveOptions } from './options.js'
 import { Grants } from './protocol/grants.js'
@@ -56,7 +57,15 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
   const lifecycle = new SessionLifecycle(config, store, verifier, grants)
   const login = new LoginFlow(config, codec, layout, grants, lifecycle)
 
-  const guard = createGuardFactory(config, verifier, lifecycle, request => layout.cookies(request))
+  // Every guard this instance makes is remembered with what a document can say of it, so that a
+  // route holding one, in any hook, gets its OpenAPI `security`.
+  const guardDocs = new WeakMap<object, GuardDoc>()
+  const makeGuard = createGuardFactory(config, verifier, lifecycle, request => layout.cookies(request))
+  const guard: GuardFactory = (guardOptions) => {
+    const hook = makeGuard(guardOptions)
+    guardDocs.set(hook, { scopes: guardOptions?.scopes ?? [], optional: guardOptions?.optional === true })
+    return hook
+  }
   const decorator: FastifyCognito = {
     authenticate: guard(),
     identify: guard({ optional: true }),
@@ -72,22 +81,34 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
     verifyIdToken: (token, nonce) => verifier.verifyIdToken(token, nonce),
     login: (request, reply, loginOptions) => startLogin(login, config.appOrigin, request, reply, loginOptions),
     sealSession: tokens => store.seal(tokens),
-    logoutUrl: config.logoutUrl
+    logoutUrl: config.logoutUrl,
+    openapi: cognitoOpenapi(cookieBaseName(options), config.cookie.names.access, config.tokenSources)
   }
   fastify.decorateRequest('cognito', null)
   fastify.decorate('cognito', decorator)
 
   // Route configuration: `config: { cognito: true }` or `config: { cognito: { groups, ... } }` guards the
   // route in onRequest, before its body is read, with no hook written by hand.
+  // With @fastify/swagger (registered first, as it requires), the plugin's routes are described and a
+  // guarded route gets its `security`, unless it says its own; without it, no route is touched.
+  const documented = fastify.hasPlugin('@fastify/swagger')
+  const labels = schemeLabels(cookieBaseName(options))
   fastify.addHook('onRoute', (route) => {
     const wanted = (route.config as { cognito?: unknown } | undefined)?.cognito
-    if (wanted === undefined || wanted === false) return
-    const hook = wanted === true ? decorator.authenticate : guard(wanted as GuardOptions)
-    const existing = route.onRequest
-    route.onRequest = existing === undefined ? [hook] : [hook, ...(Array.isArray(existing) ? existing : [existing])]
+    if (wanted !== undefined && wanted !== false) {
+      const hook = wanted === true ? decorator.authenticate : guard(wanted as GuardOptions)
+      const existing = route.onRequest
+      route.onRequest = existing === undefined ? [hook] : [hook, ...(Array.isArray(existing) ? existing : [existing])]
+    }
+    const schema = route.schema as { security?: unknown } | undefined
+    if (!documented || schema?.security !== undefined) return
+    const docs = routeHooks(route).flatMap(hook => guardDocs.get(hook as object) ?? [])
+    // A copy: a schema object shared by several routes keeps its own security.
+    if (docs.length > 0) route.schema = { ...schema, security: securityOf(labels, config.tokenSources, docs) } as typeof route.schema
   })
 
-  await fastify.register(routesPlugin(config, login, lifecycle, decorator.authenticate))
+  const schemas = routeSchemas(documented, [{ [labels.cookie]: [] }])
+  await fastify.register(routesPlugin(config, login, lifecycle, decorator.authenticate, schemas))
 
   if (config.disabled) {
     fastify.log.warn('fastify-cognito: authentication is DISABLED (disabled: true); every guard lets every request through')
@@ -106,6 +127,7 @@ const plugin = fp(fastifyCognito, { fastify: '5.x', name: 'fastify-cognito' })
 export default plugin
 export { plugin as fastifyCognito }
 export { optionsFromEnv } from './env.js'
+export { openapiSecuritySchemes } from './fastify/openapi.js'
 // The coded errors, for `instanceof` and `error.code` in an app's error handler; the mapping helpers stay internal.
 export {
   AccessDeniedError, AuthorizeError, CodeRejectedError, CookieBudgetError, CrossSiteRequestError, GroupRequiredError, IdpError, IdpTokenError,
