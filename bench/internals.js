@@ -4,10 +4,10 @@
 // reports what is missing and micro.js skips the steps that need it (with a message) instead of failing.
 const WANTED = {
   resolveOptions: '../dist/options.js',
-  createCodec: '../dist/session.js',
-  Verifier: '../dist/verifier.js',
-  JwksCache: '../dist/jwks-cache.js',
-  buildIdentity: '../dist/authenticator.js'
+  createCodec: '../dist/session/codec.js',
+  Verifier: '../dist/protocol/verifier.js',
+  JwksCache: '../dist/protocol/jwks-cache.js',
+  buildIdentity: '../dist/protocol/identity.js'
 }
 
 /** The internals that could be loaded, and a message for each that could not. */

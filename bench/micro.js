@@ -113,7 +113,7 @@ try {
   const state = {}
   const have = new Set()
   if (config !== undefined && internals.createCodec !== undefined) {
-    state.codec = await internals.createCodec(config)
+    state.codec = await internals.createCodec(config.codec)
     have.add('codec')
   }
   let jwks

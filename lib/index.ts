@@ -13,11 +13,13 @@ import fp from 'fastify-plugin'
 import fastifyCookie from '@fastify/cookie'
 import type { FastifyInstance } from 'fastify'
 import { InvalidOptionError } from './errors.js'
-import { atLeastOne, createGuardFactory } from './fastify/guards.js'
+import { atLeastOne, createGuardFactory, type GuardFactory } from './fastify/guards.js'
 import { apiMethods } from './fastify/api.js'
 import { startLogin } from './fastify/login-routes.js'
+import { cognitoOpenapi, cookieBaseName, routeHooks, routeSchemas, schemeLabels, securityOf, type GuardDoc } from './fastify/openapi.js'
 import { routesPlugin } from './fastify/routes.js'
 import { resolveOptions } from './options.js'
+import { startTelemetry } from './util/telemetry.js'
 import { AlbVerifier } from './protocol/alb.js'
 import { ClientCredentials } from './protocol/client-credentials.js'
 import { Grants } from './protocol/grants.js'
@@ -44,6 +46,8 @@ const NO_SESSIONS: CognitoSessions = { create: noSessionStore, list: noSessionSt
  */
 async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognitoOptions): Promise<void> {
   const config = resolveOptions(options, fastify.prefix)
+  // OpenTelemetry metrics of the plugin's events, once per process, when the app has @opentelemetry/api.
+  await startTelemetry()
 
   // Parsing is left to the guards (hook: false): routes no guard protects pay nothing for cookies.
   if (!fastify.hasPlugin('@fastify/cookie')) await fastify.register(fastifyCookie, { hook: false })
@@ -83,7 +87,15 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
   const machine = config.machineClient === undefined
     ? undefined
     : new ClientCredentials(new TokenClient({ ...config, ...config.machineClient }))
-  const guard = createGuardFactory(config, verifier, lifecycle, request => layout.cookies(request), { alb, userInfo })
+  // Every guard this instance makes is remembered with what a document can say of it, so that a
+  // route holding one, in any hook, gets its OpenAPI `security`.
+  const guardDocs = new WeakMap<object, GuardDoc>()
+  const makeGuard = createGuardFactory(config, verifier, lifecycle, request => layout.cookies(request), { alb, userInfo })
+  const guard: GuardFactory = (guardOptions) => {
+    const hook = makeGuard(guardOptions)
+    guardDocs.set(hook, { scopes: guardOptions?.scopes ?? [], optional: guardOptions?.optional === true })
+    return hook
+  }
   const decorator: FastifyCognito = {
     authenticate: guard(),
     identify: guard({ optional: true }),
@@ -101,6 +113,7 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
     sealSession: tokens => store.seal(tokens),
     sessions: serverStore?.sessions ?? NO_SESSIONS,
     logoutUrl: config.logoutUrl,
+    openapi: cognitoOpenapi(cookieBaseName(options), config.cookie.names.access, config.tokenSources),
     ...apiMethods(config, verifier, lifecycle, userInfo, machine)
   }
   fastify.decorateRequest('cognito', null)
@@ -108,15 +121,26 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
 
   // Route configuration: `config: { cognito: true }` or `config: { cognito: { groups, ... } }` guards the
   // route in onRequest, before its body is read, with no hook written by hand.
+  // With @fastify/swagger (registered first, as it requires), the plugin's routes are described and a
+  // guarded route gets its `security`, unless it says its own; without it, no route is touched.
+  const documented = fastify.hasPlugin('@fastify/swagger')
+  const labels = schemeLabels(cookieBaseName(options))
   fastify.addHook('onRoute', (route) => {
     const wanted = (route.config as { cognito?: unknown } | undefined)?.cognito
-    if (wanted === undefined || wanted === false) return
-    const hook = wanted === true ? decorator.authenticate : guard(wanted as GuardOptions)
-    const existing = route.onRequest
-    route.onRequest = existing === undefined ? [hook] : [hook, ...(Array.isArray(existing) ? existing : [existing])]
+    if (wanted !== undefined && wanted !== false) {
+      const hook = wanted === true ? decorator.authenticate : guard(wanted as GuardOptions)
+      const existing = route.onRequest
+      route.onRequest = existing === undefined ? [hook] : [hook, ...(Array.isArray(existing) ? existing : [existing])]
+    }
+    const schema = route.schema as { security?: unknown } | undefined
+    if (!documented || schema?.security !== undefined) return
+    const docs = routeHooks(route).flatMap(hook => guardDocs.get(hook as object) ?? [])
+    // A copy: a schema object shared by several routes keeps its own security.
+    if (docs.length > 0) route.schema = { ...schema, security: securityOf(labels, config.tokenSources, docs) } as typeof route.schema
   })
 
-  await fastify.register(routesPlugin(config, login, lifecycle, decorator.authenticate))
+  const schemas = routeSchemas(documented, [{ [labels.cookie]: [] }])
+  await fastify.register(routesPlugin(config, login, lifecycle, decorator.authenticate, schemas))
 
   if (config.disabled) {
     fastify.log.warn('fastify-cognito: authentication is DISABLED (disabled: true); every guard lets every request through')
@@ -138,6 +162,7 @@ const plugin = fp(fastifyCognito, { fastify: '5.x', name: 'fastify-cognito' })
 export default plugin
 export { plugin as fastifyCognito }
 export { optionsFromEnv } from './env.js'
+export { openapiSecuritySchemes } from './fastify/openapi.js'
 // The coded errors, for `instanceof` and `error.code` in an app's error handler; the mapping helpers stay internal.
 export {
   AccessDeniedError, AuthorizeError, CallerKindError, ClientNotAllowedError, CodeRejectedError, CookieBudgetError, CrossSiteRequestError, GroupRequiredError, IdpError, IdpTokenError,

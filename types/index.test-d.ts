@@ -1,19 +1,27 @@
 // Type tests of the public surface (tsd): what a TypeScript user of fastify-cognito can and cannot write.
+// The merge hooks (declared groups and claims) are tested in types/merges/, a program of its own:
+// here, an app that declares nothing.
 import Fastify from 'fastify'
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import fastifySwagger from '@fastify/swagger'
 import { expectAssignable, expectError, expectType } from 'tsd'
 import fastifyCognito, {
   fastifyCognito as named,
+  openapiSecuritySchemes,
   optionsFromEnv,
   UnauthenticatedError,
   type CognitoAccessTokenClaims,
   type CognitoAlbIdentity,
+  type CognitoGroupName,
   type CognitoIdentity,
   type CognitoMachineAccessTokenClaims,
   type CognitoMachineIdentity,
   type CognitoUserIdentity,
   type CognitoIdTokenClaims,
-  type FastifyCognitoOptions
+  type CognitoOpenapi,
+  type CognitoSecurityScheme,
+  type FastifyCognitoOptions,
+  type SecurityRequirement
 } from 'fastify-cognito'
 import { createTestAlb, createTestPool, type TestAlb, type TestPool } from 'fastify-cognito/testing'
 
@@ -93,6 +101,27 @@ app.get('/me', { preHandler: app.cognito.authenticate }, async (request: Fastify
   expectType<Promise<Record<string, unknown>>>(app.cognito.userInfo(request))
   return app.cognito.login(request, reply, { returnTo: '/me', identityProvider: 'Google', prompt: 'login' })
 })
+
+// Route configuration, typed through Fastify's FastifyContextConfig.
+app.get('/orders', { config: { cognito: true } }, async () => 'ok')
+app.get('/reports', { config: { cognito: { groups: ['reporting'], anyGroup: true, scopes: ['reports/read'], maxAge: 300 } } }, async () => 'ok')
+expectError(app.get('/x', { config: { cognito: { groups: 'admin' } } }, async () => 'ok'))
+expectError(app.get('/x', { config: { cognito: { maxAge: '5m' } } }, async () => 'ok'))
+
+// No group declared: any string is a group name; the claims merge hooks add nothing.
+expectType<string>({} as CognitoGroupName)
+expectType<preHandlerAsyncHookHandler>(app.cognito.requireGroups(['any-group-at-all']))
+expectType<unknown>(({} as CognitoAccessTokenClaims).tenant)
+expectType<unknown>(({} as CognitoIdTokenClaims)['custom:plan'])
+
+// OpenAPI: the schemes fit @fastify/swagger's options, the requirements fit a route schema.
+expectType<CognitoOpenapi>(app.cognito.openapi)
+expectType<Record<string, CognitoSecurityScheme>>(openapiSecuritySchemes(options))
+expectType<SecurityRequirement[]>(app.cognito.openapi.security({ scopes: ['orders/read'], optional: true }))
+expectError(app.cognito.openapi.security({ scopes: 'orders/read' }))
+app.register(fastifySwagger, { openapi: { components: { securitySchemes: openapiSecuritySchemes(options) } } })
+app.register(fastifySwagger, { openapi: { components: { securitySchemes: { ...app.cognito.openapi.securitySchemes } } } })
+app.get('/composed', { schema: { security: app.cognito.openapi.security() }, preHandler: app.cognito.authenticate }, async () => 'ok')
 
 expectAssignable<Error>(new UnauthenticatedError())
 

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { sanitizeReturnTo } from '../protocol/return-to.js'
 import type { LoginFlow, LoginPage } from '../session/login.js'
+import type { RouteSchemas } from './openapi.js'
 import { continuePage } from './pages.js'
 import { param, pathOnly } from './request.js'
 import type { LoginOptions, LoginResult } from '../types.js'
@@ -61,23 +62,23 @@ function loginQuery (query: unknown): LoginOptions {
   }
 }
 
-export function registerLoginRoutes (fastify: FastifyInstance, config: LoginRoutesConfig, login: LoginFlow, authenticate: preHandlerAsyncHookHandler): void {
+export function registerLoginRoutes (fastify: FastifyInstance, config: LoginRoutesConfig, login: LoginFlow, authenticate: preHandlerAsyncHookHandler, schemas: RouteSchemas): void {
   const { routes } = config
   const passkeysCookie = { httpOnly: true, secure: config.cookie.secure, sameSite: 'lax' as const, path: '/', maxAge: 600 }
 
   if (routes.login !== false) {
-    fastify.get(routes.login, async (request, reply) => startLogin(login, config.appOrigin, request, reply, loginQuery(request.query)))
+    fastify.get(routes.login, schemas.login, async (request, reply) => startLogin(login, config.appOrigin, request, reply, loginQuery(request.query)))
   }
 
   if (routes.signup !== false) {
     // Cognito's sign-up page takes the authorize query and signs the new user in: the same transaction.
-    fastify.get(routes.signup, async (request, reply) => startLogin(login, config.appOrigin, request, reply, loginQuery(request.query), 'signup'))
+    fastify.get(routes.signup, schemas.signup, async (request, reply) => startLogin(login, config.appOrigin, request, reply, loginQuery(request.query), 'signup'))
   }
 
   if (routes.passkeys !== false) {
     // Enrolment needs a live managed-login session at Cognito; Cognito sends the browser back to the
     // redirect URI afterwards, with no code and no state: the marker says where to go from there.
-    fastify.get(routes.passkeys, { preHandler: authenticate }, async (request, reply) => {
+    fastify.get(routes.passkeys, { ...schemas.passkeys, preHandler: authenticate }, async (request, reply) => {
       const returnTo = sanitizeReturnTo(param(request.query, 'returnTo')) ?? config.defaultReturnTo
       reply.header('cache-control', 'no-store')
       reply.setCookie(config.cookie.markers.passkeys, encodeURIComponent(returnTo), passkeysCookie)
@@ -87,7 +88,7 @@ export function registerLoginRoutes (fastify: FastifyInstance, config: LoginRout
 
   if (routes.callback !== false) {
     // The callback's query holds the authorization code: Fastify's request logs get the path only.
-    fastify.get(routes.callback, { logSerializers: { req: pathOnly } }, async (request, reply) => {
+    fastify.get(routes.callback, { ...schemas.callback, logSerializers: { req: pathOnly } }, async (request, reply) => {
       reply.header('cache-control', 'no-store')
       const { query } = request
       const state = param(query, 'state')

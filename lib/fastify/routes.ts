@@ -7,6 +7,7 @@ import { sanitizeReturnTo } from '../protocol/return-to.js'
 import type { SessionLifecycle } from '../session/lifecycle.js'
 import type { LoginFlow } from '../session/login.js'
 import { registerLoginRoutes, type LoginRoutesConfig } from './login-routes.js'
+import type { RouteSchemas } from './openapi.js'
 import { confirmLogoutPage } from './pages.js'
 import { assertSameOrigin, isBrowserNavigation, param } from './request.js'
 
@@ -18,7 +19,7 @@ export interface RoutesConfig extends LoginRoutesConfig {
 }
 
 /** Registers the routes, in an encapsulated context: the form parser it adds stays out of the app. */
-export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle: SessionLifecycle, authenticate: preHandlerAsyncHookHandler) {
+export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle: SessionLifecycle, authenticate: preHandlerAsyncHookHandler, schemas: RouteSchemas) {
   return async function cognitoRoutes (fastify: FastifyInstance): Promise<void> {
     // The refresh button of a server-rendered page posts a form; its body carries nothing we read.
     // parseAs makes Fastify enforce bodyLimit (413); a parser reading the raw stream would not.
@@ -26,10 +27,10 @@ export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle:
       done(null, {})
     })
 
-    registerLoginRoutes(fastify, config, login, authenticate)
+    registerLoginRoutes(fastify, config, login, authenticate, schemas)
 
     if (config.routes.refresh !== false && config.refresh) {
-      fastify.post(config.routes.refresh, async (request, reply) => {
+      fastify.post(config.routes.refresh, schemas.refresh, async (request, reply) => {
         assertSameOrigin(request, config.appOrigin, { allowSameSite: false })
         reply.header('cache-control', 'no-store')
         const identity = await lifecycle.renew(request, reply)
@@ -47,7 +48,7 @@ export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle:
         // Cognito's own login cookie lives on: only its /logout ends it.
         return reply.redirect(config.logoutUrl, status)
       }
-      fastify.get(logoutPath, async (request, reply) => {
+      fastify.get(logoutPath, schemas.logoutGet, async (request, reply) => {
         assertSameOrigin(request, config.appOrigin, { allowSameSite: true })
         // A browser says where a navigation comes from (Fetch Metadata, or Origin). A request that says
         // neither may be an old browser or an image tag on any page: it gets a button, not a logout.
@@ -57,7 +58,7 @@ export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle:
         }
         return logout(request, reply, 302)
       })
-      fastify.post(logoutPath, async (request, reply) => {
+      fastify.post(logoutPath, schemas.logoutPost, async (request, reply) => {
         assertSameOrigin(request, config.appOrigin, { allowSameSite: false })
         return logout(request, reply, 303)
       })

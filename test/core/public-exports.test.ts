@@ -4,10 +4,10 @@ import * as api from '../../lib/index.js'
 
 const isErrorClass = (name: string): boolean => /^[A-Z]\w*Error$/.test(name)
 
-t.test('the package exports the plugin, optionsFromEnv and the coded errors, and no internal helper', async (t) => {
+t.test('the package exports the plugin, optionsFromEnv, openapiSecuritySchemes and the coded errors, and no internal helper', async (t) => {
   const names = Object.keys(api).sort()
   const errors = names.filter(isErrorClass)
-  t.same(names.filter(name => !isErrorClass(name)), ['default', 'fastifyCognito', 'isFastifyCognitoError', 'optionsFromEnv'])
+  t.same(names.filter(name => !isErrorClass(name)), ['default', 'fastifyCognito', 'isFastifyCognitoError', 'openapiSecuritySchemes', 'optionsFromEnv'])
   t.equal(errors.length, 26)
   t.equal(api.default, api.fastifyCognito)
 })
