@@ -88,6 +88,16 @@ t.test('refusals are published with their reason, logged at debug level and pass
   t.notOk(logs.text().includes(bob.slice(-30)), 'no token in the logs')
 })
 
+t.test('a refusal by the app\'s own check with an uncoded error is published as unknown', async (t) => {
+  const rig = await startRig(t)
+  const app = await buildApp(t, rig.options(), {
+    routes: (app) => app.get('/own', { preHandler: app.cognito.requireClaims(() => { throw Object.assign(new Error('not today'), { statusCode: 403 }) }) }, async () => 'ok')
+  })
+  const seen = listen(t)
+  t.equal((await app.inject({ url: '/own', headers: rig.pool.bearer(await rig.mintAccessToken({ username: 'alice' })) })).statusCode, 403)
+  t.match(seen.filter(s => s.channel === 'denied').map(s => s.message), [{ reason: 'unknown', statusCode: 403 }])
+})
+
 t.test('a failing onLogout or onDenied is logged and changes nothing in the answer', async (t) => {
   const rig = await startRig(t)
   const logs = captureLogs('error')

@@ -89,6 +89,8 @@ t.test('/passkeys/add sends a signed-in user to Cognito\'s enrolment and the bar
   const hostile = await app.inject({ url: '/auth/callback', cookies: { cognito_passkeys: encodeURIComponent('//evil.example') } })
   t.equal(hostile.headers.location, '/', 'a planted marker cannot redirect off-site')
   t.equal(hostile.statusCode, 302)
+  const plain = await app.inject({ url: '/passkeys/add', cookies: jar.cookies() })
+  t.equal(decodeURIComponent(String(setCookies(plain).cognito_passkeys)), '/', 'no returnTo: back to defaultReturnTo')
   const garbled = await app.inject({ url: '/auth/callback', cookies: { cognito_passkeys: '%E0%A4%A' } })
   t.equal(garbled.headers.location, '/', 'an undecodable marker falls back to defaultReturnTo')
 })

@@ -82,3 +82,16 @@ t.test('refresh ahead: an access token about to expire is renewed now; if that f
   t.equal((await app.inject({ url: '/me', cookies: noRefresh })).statusCode, 200, 'no refresh token: the current token serves')
   t.equal(rig.grants.refresh_token, before)
 })
+
+t.test('idle timeout: a login starts the clock in the same answer that starts the session', async (t) => {
+  const app = await buildApp(t, rig.options({ session: { idleTimeout: 600 } }), { routes: summaryRoutes })
+  const login = await app.inject({ url: '/login' })
+  const params = new URL(login.headers.location as string).searchParams
+  const res = await app.inject({
+    url: '/auth/callback',
+    query: { code: rig.codeFor(alice, params.get('nonce') as string), state: params.get('state') as string },
+    cookies: new CookieJar().store(login).cookies()
+  })
+  t.equal(res.statusCode, 302)
+  t.ok(setCookieLines(res).some(l => l.startsWith('cognito_seen=')), 'the clock starts at login')
+})

@@ -133,3 +133,19 @@ t.test('GET /logout without Origin or Fetch Metadata shows a button instead of l
   t.ok(setCookieLines(posted).some(l => l.startsWith('cognito_refresh=;')), 'the session is cleared')
   t.equal(rig.idp.counts.revoke, 1, 'and the refresh token revoked')
 })
+
+t.test('a refresh answer that states no lifetime is reused for the default window, not forever', async (t) => {
+  const rig = await startRig(t)
+  const app = await buildApp(t, rig.options(), { routes: summaryRoutes })
+  const alice: RigUser = { username: 'alice' }
+  let grants = 0
+  rig.idp.onToken(async () => {
+    grants++
+    const tokens = await rig.mintTokens(alice)
+    return { json: { access_token: tokens.accessToken, id_token: tokens.idToken, token_type: 'Bearer' } }
+  })
+  const cookies = app.cognito.sealSession({ accessToken: 'expired', refreshToken: rig.newRefreshToken(alice) })
+  t.equal((await app.inject({ url: '/me', cookies })).statusCode, 200)
+  t.equal((await app.inject({ url: '/me', cookies })).statusCode, 200, 'a second renewal with the same token')
+  t.equal(grants, 1, 'reuses the answer')
+})
