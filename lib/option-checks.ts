@@ -68,7 +68,7 @@ export function deriveKeys (secret: FastifyCognitoOptions['secret'] | undefined)
   const derive = (info: string): Buffer[] =>
     secrets.map(s => Buffer.from(hkdfSync('sha256', s, 'fastify-cognito', info, 32)))
   const cookie = (purpose: Purpose): Buffer[] => derive(`cookie:${purpose}:v1`)
-  return { access: cookie('access'), id: cookie('id'), refresh: cookie('refresh'), tx: cookie('tx'), sid: cookie('sid'), seen: cookie('seen'), rest: derive('store:record:v1') }
+  return { access: cookie('access'), id: cookie('id'), refresh: cookie('refresh'), tx: cookie('tx'), sid: cookie('sid'), seen: cookie('seen'), started: cookie('started'), rest: derive('store:record:v1') }
 }
 
 /** The callback's path (the redirect URI's, as the browser sees it) as mounted in a context with `prefix`. */

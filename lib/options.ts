@@ -55,6 +55,7 @@ export interface ResolvedConfig extends ApiConfig {
     transactionName: string
     /** When the session was last used (idle timeout), and the markers that stop a silent sign-in or a step-up from looping. */
     seenName: string
+    startedName: string
     markers: { silent: string, stepUp: string, passkeys: string }
     maxAge: number
     refreshMaxAge: number
@@ -210,6 +211,7 @@ export function resolveOptions (options: FastifyCognitoOptions, prefix = ''): Re
       // Secure (whatever cookie.domain says), so a sibling subdomain can neither plant nor read one.
       transactionName: `${secure ? '__Host-' : ''}${baseName}_tx`,
       seenName: `${hostPrefix}${baseName}_seen`,
+      startedName: `${hostPrefix}${baseName}_started`,
       markers: { silent: `${secure ? '__Host-' : ''}${baseName}_silent`, stepUp: `${secure ? '__Host-' : ''}${baseName}_stepup`, passkeys: `${secure ? '__Host-' : ''}${baseName}_passkeys` },
       maxAge,
       refreshMaxAge,
@@ -218,7 +220,7 @@ export function resolveOptions (options: FastifyCognitoOptions, prefix = ''): Re
     codec: {
       keys,
       // A sealed value is refused past its cookie's Max-Age even when a browser replays it.
-      maxAge: { access: maxAge, id: maxAge, refresh: refreshMaxAge, tx: transactionMaxAge, sid: refreshMaxAge, seen: refreshMaxAge },
+      maxAge: { access: maxAge, id: maxAge, refresh: refreshMaxAge, tx: transactionMaxAge, sid: refreshMaxAge, seen: refreshMaxAge, started: refreshMaxAge },
       openedCacheSize: OPENED_CACHE_SIZE
     },
     sessionStore,

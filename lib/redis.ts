@@ -1,6 +1,7 @@
 /**
  * `fastify-cognito/redis`: browser sessions kept in Redis, for apps on several instances that need to
- * list and end sessions ("log out everywhere") and one refresh per session across instances.
+ * list and end sessions ("log out everywhere") and one refresh per session across instances; or, with
+ * `mode: 'revocation'`, cookie sessions that Redis can only cut off ("log out everywhere", nothing stored).
  *
  * The app owns the client (ioredis 5, an ioredis `Cluster`, or iovalkey): this package never imports a
  * Redis library, it uses the client it is given.
@@ -19,6 +20,7 @@
  * @packageDocumentation
  */
 import { InvalidOptionError } from './errors.js'
+import { RedisRevocationStore } from './session/redis-revocation.js'
 import { RedisSessionStore } from './session/redis-store.js'
 import type { RedisClient } from './session/redis-keys.js'
 import type { SessionStoreFactory } from './session/store.js'
@@ -30,6 +32,13 @@ export type { SessionStoreFactory } from './session/store.js'
 export interface RedisSessionStoreOptions {
   /** An ioredis (or iovalkey) `Redis` or `Cluster` client; the app connects and closes it. The store opens one more connection (`duplicate()`) for pub/sub, and closes it. */
   client: RedisClient
+  /**
+   * `'sessions'` (default): the tokens live in Redis, and `sessions` lists, ends one and ends all.
+   * `'revocation'`: the tokens stay in sealed cookies (stateless, as without a store); Redis holds only a
+   * per-user cut-off, so that `sessions.endAll(sub)` ends every cookie session of the user that started
+   * before it, on every instance at once. `sessions.list` and `sessions.end` then reject (`FST_COGNITO_INVALID_OPTION`).
+   */
+  mode?: 'sessions' | 'revocation'
   /** Prefix of every key and of the channel: apps sharing one Redis each take their own. Letters, digits, `_`, `-`, `:`, `.`. Default `'fastify-cognito'`. */
   prefix?: string
   /** The longest a Redis call may take before the request fails with a 503 (`FST_COGNITO_SESSION_STORE_UNAVAILABLE`). Default 1000. */
@@ -78,6 +87,8 @@ export function redisSessionStore (options: RedisSessionStoreOptions): SessionSt
   }
   const prefix = options.prefix ?? 'fastify-cognito'
   if (typeof prefix !== 'string' || !PREFIX.test(prefix)) fail('prefix', 'must be 1 to 64 letters, digits, "_", "-", ":" or "."')
+  const mode = options.mode ?? 'sessions'
+  if (mode !== 'sessions' && mode !== 'revocation') fail('mode', 'must be \'sessions\' or \'revocation\'')
   const settings = {
     client: options.client,
     prefix,
@@ -90,7 +101,7 @@ export function redisSessionStore (options: RedisSessionStoreOptions): SessionSt
   return {
     kind: 'fastify-cognito/session-store',
     async create (context) {
-      const store = new RedisSessionStore(settings, context)
+      const store = mode === 'revocation' ? new RedisRevocationStore(settings, context) : new RedisSessionStore(settings, context)
       await store.start()
       return store
     }

@@ -143,7 +143,10 @@ export interface CognitoSessions {
   list (sub: string): Promise<SessionInfo[]>
   /** Ends one session (its refresh token revoked at Cognito); false when it had already ended. Its next request, on any instance, is a 401. */
   end (id: string): Promise<boolean>
-  /** Ends every session of the user ("log out everywhere"); answers how many were ended. */
+  /**
+   * Ends every session of the user ("log out everywhere"); answers how many were ended. With
+   * `redisSessionStore({ mode: 'revocation' })` (cookie sessions) it sets the user's cut-off and answers 0: the count is not known.
+   */
   endAll (sub: string): Promise<number>
 }
 
@@ -212,7 +215,7 @@ export interface CognitoIdTokenClaims extends CognitoCommonClaims, CognitoCustom
 export interface SessionEnded {
   /** The user, when the session could still be read. */
   sub: string | undefined
-  reason: 'logout' | 'refused' | 'absolute timeout' | 'idle timeout'
+  reason: 'logout' | 'refused' | 'absolute timeout' | 'idle timeout' | 'ended everywhere'
 }
 
 /** Passed to `onDenied`, and published on the `fastify-cognito:denied` channel. */

@@ -30,7 +30,7 @@ import fastifySecureSession from '@fastify/secure-session'
 import { LruMap } from '../util/lru.js'
 
 /** What each sealed value is for; each purpose has its own key. */
-export type Purpose = 'access' | 'id' | 'refresh' | 'tx' | 'sid' | 'seen'
+export type Purpose = 'access' | 'id' | 'refresh' | 'tx' | 'sid' | 'seen' | 'started'
 
 const FORMAT_VERSION = 1
 

@@ -25,6 +25,8 @@ export interface CookieLayoutConfig {
   names: Record<SessionCookie, string>
   transactionName: string
   seenName: string
+  /** The sealed start of a cookie session, when a store cuts sessions off (`mode: 'revocation'`). */
+  startedName: string
   maxAge: number
   refreshMaxAge: number
   transactionMaxAge: number
@@ -168,6 +170,21 @@ export class CookieLayout {
   clearSeen (reply: FastifyReply): void {
     noStore(reply)
     reply.clearCookie(this.#config.seenName, this.options('refresh'))
+  }
+
+  get startedName (): string {
+    return this.#config.startedName
+  }
+
+  /** Sets the session's start cookie, with the session cookies' attributes and the refresh cookie's life. */
+  setStarted (reply: FastifyReply, sealed: string): void {
+    noStore(reply)
+    reply.setCookie(this.#config.startedName, sealed, this.options('refresh'))
+  }
+
+  clearStarted (reply: FastifyReply): void {
+    noStore(reply)
+    reply.clearCookie(this.#config.startedName, this.options('refresh'))
   }
 
   /** The login transactions cookie's name. */

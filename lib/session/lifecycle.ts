@@ -22,8 +22,11 @@
  * - **idle**: unused for `idleTimeout` ends it; each use moves the clock, written at most once a minute;
  * - **refresh ahead**: an access token with less than `refreshAhead` left is renewed now; if that fails,
  *   the still-valid token serves.
- * An ending by timeout clears the session (and revokes its refresh token) like a logout, and is logged
- * with its reason.
+ * - **cut off**: with a store that has `cutOff` (cookie sessions of `redisSessionStore({ mode: 'revocation' })`),
+ *   a session that started before its user's "log out everywhere" ends, checked once the access token
+ *   verifies (the user is known) on every resume and renewal.
+ * An ending by timeout or cut-off clears the session (and revokes its refresh token) like a logout, and is
+ * logged with its reason.
  *
  * A store shared by several instances (Redis) may offer `exclusive`: a renewal then runs under the
  * session's lock, and a renewal that lost the race to another instance takes the winner's tokens
@@ -80,6 +83,7 @@ export class SessionLifecycle {
   /** The identity of the request's session; renews an expired one when it can. Throws a coded 401, 502 or 503. */
   async resume (request: FastifyRequest, reply: FastifyReply, withIdToken: boolean): Promise<CognitoUserIdentity> {
     const identity = await this.#resume(request, reply, withIdToken)
+    await this.#checkCutOff(request, reply, identity.sub)
     const { absoluteTimeout, idleTimeout } = this.#config.session
     if (absoluteTimeout !== undefined || idleTimeout !== undefined) await this.#checkLifetime(request, reply, identity)
     return identity
@@ -160,8 +164,9 @@ export class SessionLifecycle {
   async renew (request: FastifyRequest, reply: FastifyReply): Promise<CognitoUserIdentity> {
     const refresh = await this.#store.read(request, 'refresh')
     if (refresh === undefined) throw new NoRefreshTokenError()
+    let identity: CognitoUserIdentity
     try {
-      return (await this.#renew(request, reply, refresh, true)).identity
+      identity = (await this.#renew(request, reply, refresh, true)).identity
     } catch (err) {
       if (err instanceof RefreshRejectedError) {
         await this.#store.destroy(request, reply)
@@ -169,6 +174,8 @@ export class SessionLifecycle {
       }
       throw err
     }
+    await this.#checkCutOff(request, reply, identity.sub)
+    return identity
   }
 
   /** Logout: the refresh token is revoked at Cognito (a failure is logged) and the session cleared. */
@@ -231,7 +238,13 @@ export class SessionLifecycle {
     if (seen === undefined || now - seen >= TOUCH_EVERY_MS) await this.#store.touch(request, reply, now)
   }
 
-  async #expire (request: FastifyRequest, reply: FastifyReply, reason: 'absolute timeout' | 'idle timeout'): Promise<never> {
+  /** Ends a session that started before its user's cut-off ("log out everywhere" in cookie mode). */
+  async #checkCutOff (request: FastifyRequest, reply: FastifyReply, sub: string): Promise<void> {
+    if (this.#store.cutOff === undefined || !await this.#store.cutOff(request, reply, sub)) return
+    return this.#expire(request, reply, 'ended everywhere')
+  }
+
+  async #expire (request: FastifyRequest, reply: FastifyReply, reason: 'absolute timeout' | 'idle timeout' | 'ended everywhere'): Promise<never> {
     request.log.info({ reason }, 'fastify-cognito: session ended')
     await this.end(request, reply, reason)
     throw new SessionExpiredError(reason)

@@ -9,6 +9,8 @@
  *     {<prefix>:<sub>}:session:<handle>   hash: data (the encrypted record), seen (ms)   TTL: the session's lifetime
  *     {<prefix>:<sub>}:sessions           sorted set: handle -> expiry (ms)               TTL: the longest session's
  *     {<prefix>:<sub>}:lock:<handle>      the refresh lock                                TTL: the lock's
+ *     {<prefix>:<sub>}:cutoff             ms: cookie sessions started before are ended     TTL: the longest session's
+ *                                         (`mode: 'revocation'`, redis-revocation.ts)
  *     <prefix>:invalidate                 pub/sub channel: a handle whose record changed or ended
  *
  * `<handle>` is a hash of the session id: the id itself (the secret the cookie carries) is never a key,
@@ -84,6 +86,10 @@ export class KeyLayout {
 
   lock (sub: string, handle: string): string {
     return `${this.#tag(sub)}:lock:${handle}`
+  }
+
+  cutoff (sub: string): string {
+    return `${this.#tag(sub)}:cutoff`
   }
 }
 

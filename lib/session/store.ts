@@ -38,6 +38,12 @@ export interface SessionStore {
    * the caller then reads the new tokens from the store.
    */
   exclusive?: <T>(request: FastifyRequest, renew: () => Promise<T>) => Promise<T | undefined>
+  /**
+   * Optional, for a store that ends cookie sessions everywhere (`redisSessionStore({ mode: 'revocation' })`):
+   * whether the request's session, of user `sub` (from its verified access token), started before the
+   * user's cut-off. Throws a coded 503 when it cannot tell.
+   */
+  cutOff?: (request: FastifyRequest, reply: FastifyReply, sub: string) => Promise<boolean>
 }
 
 /** What the plugin gives a server-side store when it registers (see {@link SessionStoreFactory}). */

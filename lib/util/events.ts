@@ -7,7 +7,7 @@
  * | `fastify-cognito:login` | `{ sub, username }` after a login |
  * | `fastify-cognito:logout` | `{ sub }` (undefined when the session could not be read) after a logout |
  * | `fastify-cognito:refresh` | `{ outcome }`: `renewed`, `rotated`, `reused` (a racing request's answer), `refused` (Cognito said no), `failed` (Cognito or the network failed) |
- * | `fastify-cognito:session-ended` | `{ reason }`: `logout`, `refused`, `absolute timeout`, `idle timeout` |
+ * | `fastify-cognito:session-ended` | `{ reason }`: `logout`, `refused`, `absolute timeout`, `idle timeout`, `ended everywhere` |
  * | `fastify-cognito:denied` | `{ reason, statusCode, method, url }`: `reason` is the error code (`FST_COGNITO_GROUP_REQUIRED`...) |
  * | `fastify-cognito:cognito-call` | `{ endpoint, outcome, durationMs }` for every call to Cognito (token, revoke, JWKS...) |
  */
