@@ -38,7 +38,8 @@ expectError(app.get('/admin', { config: { cognito: { groups: ['admn'] } } }, asy
 app.get('/me', { preHandler: app.cognito.authenticate }, async (request) => {
   if (request.cognito === null) return null
   expectType<readonly string[]>(request.cognito.groups)
-  // The access token's own claims, merged.
+  // A user's access token (not a machine's, not an ALB's that may be missing): its own claims, merged.
+  if (request.cognito.kind !== 'user' || request.cognito.source === 'alb') return null
   expectType<string>(request.cognito.accessToken.tenant)
   expectType<string[] | undefined>(request.cognito.accessToken['custom:roles'])
   expectType<string>(request.cognito.accessToken.client_id)
