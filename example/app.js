@@ -3,7 +3,8 @@
  * builds it in-process.
  *
  * Routes: `/` (home), `/claims` (signed in), `/admin` (group admin), `/edit` (group admin or editor),
- * `/sensitive` (a sign-in at most five minutes old: step-up), `/postlogout` (back home); the plugin
+ * `/sensitive` (a sign-in at most five minutes old: step-up), `/api/orders` (machines with the
+ * `orders/read` scope), `/postlogout` (back home); the plugin
  * mounts `/login`, `/signup`, `/passkeys/add`, `/postlogin` (the callback), `POST /refresh` and `/logout`.
  */
 import Fastify from 'fastify'
@@ -65,6 +66,12 @@ export async function buildApp ({ plugin, cognito, server, local, logger }) {
   app.get('/sensitive', { preHandler: app.cognito.guard({ maxAge: 300 }) }, async (request) => ({
     username: request.cognito.username,
     signedInAt: new Date(request.cognito.authTime * 1000).toISOString()
+  }))
+
+  // An API route for machines: a client credentials token with the orders/read scope (`npm run example` prints a curl line).
+  app.get('/api/orders', { config: { cognito: { kind: 'machine', scopes: ['orders/read'] } } }, async (request) => ({
+    client: request.cognito.clientId,
+    orders: [{ id: 'o-1001', total: 42 }]
   }))
 
   // Cognito's /logout sends the browser here once its own session is over.

@@ -59,6 +59,8 @@ try {
       clientSecret,
       redirectUri: `${localUrl}/postlogin`,
       logoutUri: `${localUrl}/postlogout`,
+      // The stand-in's machine client may call the API routes (client credentials tokens).
+      acceptClientIds: [local.clients.machine.clientId],
       secret
     })
   }
@@ -77,6 +79,10 @@ fastify-cognito example: open ${appUrl}/ in a browser
     const users = local.users.map(u => `${u.username} (${u.groups?.length ? `groups ${u.groups.join(', ')}` : 'no group'})`)
     console.log(`  Cognito: the local stand-in at ${local.url}, user pool ${local.userPoolId} (no AWS account needed)
   Demo logins: ${users.join(', ')}; password: ${local.users[0].password}
+
+  A machine calling the API (client credentials grant, then the bearer token):
+    TOKEN=$(curl -s -u ${local.clients.machine.clientId}:${local.clients.machine.clientSecret} -d grant_type=client_credentials -d scope=orders/read ${local.domain}/oauth2/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
+    curl -H "Authorization: Bearer $TOKEN" ${appUrl}/api/orders
 `)
   } else {
     console.log(`  Cognito: user pool ${cognito.userPoolId}, hosted UI ${cognito.domain}
