@@ -56,6 +56,7 @@ import Fastify from 'fastify'
 import fastifyCognito from '../dist/index.js'
 import { createTestPool, sessionCookieHeader } from '../dist/testing/index.js'
 import { canPin, CLK_TCK, coreTicks, loadAverage, machineFacts, processTicks } from './proc.js'
+import { startRedis } from './redis.js'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 function setting (name, fallback) {
@@ -95,10 +96,8 @@ const VARIANTS = [
   { id: 'aws-jwt-verify', label: 'aws-jwt-verify CognitoJwtVerifier (groups), bearer', kind: 'aws-jwt-verify', header: perConnection('authorization', 'bearer-cognito-iss'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-cognito-iss-deny' },
   { id: 'fastify-jwt+get-jwks', label: '@fastify/jwt + get-jwks, group check, bearer', kind: 'fastify-jwt', header: perConnection('authorization', 'bearer'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
   { id: 'fastify-jwt-jwks', label: 'fastify-jwt-jwks, group check, bearer', kind: 'fastify-jwt-jwks', header: perConnection('authorization', 'bearer'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
-  // PLACEHOLDER: session-store mode. The Redis-backed session store is another issue; when it lands,
-  // give this entry a `kind` (a server.js builder registering the plugin with the store) and a header
-  // pool (the store's session cookie), and drop `skip`.
-  { id: 'session-store', label: 'fastify-cognito requireGroups, session-store mode (Redis)', skip: 'placeholder: the session store (Redis) is not implemented yet; it comes with its own issue' }
+  // Session-store mode: the browser sends one session-id cookie; the tokens are in Redis (warm: the local cache).
+  { id: 'session-store', label: 'fastify-cognito requireGroups, session store (Redis), warm', kind: 'cognito-groups-store', header: perConnection('cookie', 'cookie-store'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'cookie-store-deny' }
 ]
 const BASELINE = 'baseline'
 
@@ -253,7 +252,7 @@ async function mintInBatches (count, mint) {
   return out
 }
 
-async function makeCredentials (pool, pluginOptions) {
+async function makeCredentials (pool, pluginOptions, redis) {
   const cognitoIssuer = `https://cognito-idp.${pool.region}.amazonaws.com/${pool.userPoolId}`
   const admin = i => ({ username: `user-${i}`, groups: ['admin', 'editor'], scopes: ['openid', 'email', 'profile'] })
   const mallory = { username: 'mallory', groups: ['editor'], scopes: ['openid', 'email', 'profile'] }
@@ -271,6 +270,18 @@ async function makeCredentials (pool, pluginOptions) {
   const cookieDeny = sessionCookieHeader(sealer, { ...denied, refreshToken: opaqueRefreshToken() })
   await sealer.close()
 
+  // Stored sessions, made by an app with the servers' secret and Redis: their session-id cookies.
+  const stored = { 'cookie-store': [], 'cookie-store-deny': [] }
+  if (redis !== undefined) {
+    const { redisSessionStore } = await import('../dist/redis.js')
+    const maker = Fastify({ logger: false })
+    await maker.register(fastifyCognito, { ...pluginOptions, sessionStore: redisSessionStore({ client: redis.client }) })
+    const header = async tokens => Object.entries(await maker.cognito.sessions.create({ ...tokens, refreshToken: opaqueRefreshToken() })).map(([k, v]) => `${k}=${v}`).join('; ')
+    for (const tokens of users) stored['cookie-store'].push(await header(tokens))
+    stored['cookie-store-deny'].push(await header(denied))
+    await maker.close()
+  }
+
   const bearer = token => `Bearer ${token}`
   return {
     pools: {
@@ -280,7 +291,8 @@ async function makeCredentials (pool, pluginOptions) {
       cookie,
       'bearer-deny': [bearer(denied.accessToken)],
       'bearer-cognito-iss-deny': [bearer(deniedCognitoIss)],
-      'cookie-deny': [cookieDeny]
+      'cookie-deny': [cookieDeny],
+      ...stored
     },
     sizes: {
       bearerHeader: bearer(users[0].accessToken).length,
@@ -406,6 +418,7 @@ const pool = await createTestPool()
 const pluginOptions = { ...pool.pluginOptions(), redirectToLogin: false }
 const servers = new Map()
 let loadgen
+let redis
 let failed = false
 function stopServers () {
   stopping = true
@@ -414,9 +427,11 @@ function stopServers () {
 }
 try {
   console.error(`minting ${CONNECTIONS} users' tokens and ${COLD_TOKENS} cold tokens...`)
-  const { pools, sizes } = await makeCredentials(pool, pluginOptions)
+  redis = await startRedis()
+  if (redis === undefined) VARIANTS.find(v => v.id === 'session-store').skip = 'redis-server is not installed (apt-get install redis-server)'
+  const { pools, sizes } = await makeCredentials(pool, pluginOptions, redis)
   const jwks = await (await fetch(pool.jwksUri)).json()
-  const config = { pluginOptions, userPoolId: pool.userPoolId, clientId: pool.clientId, issuer: pool.issuer, jwksUri: pool.jwksUri, jwks }
+  const config = { pluginOptions, userPoolId: pool.userPoolId, clientId: pool.clientId, issuer: pool.issuer, jwksUri: pool.jwksUri, jwks, redisPort: redis?.port }
 
   const active = VARIANTS.filter(v => v.skip === undefined)
   for (const variant of VARIANTS) if (variant.skip !== undefined) console.error(`skipping ${variant.id}: ${variant.skip}`)
@@ -486,6 +501,7 @@ try {
 } finally {
   stopServers()
   loadgen?.stop()
+  redis?.stop()
   await pool.close()
 }
 if (failed) {

@@ -5,6 +5,7 @@
 // answering the same body ({ ok: true }); only what guards it differs:
 //   bare              no plugin, no guard (the baseline)
 //   cognito-groups    fastify-cognito, `requireGroups(['admin'])` (bearer or session cookies)
+//   cognito-groups-store  the same, with the Redis session store (the browser sends a session-id cookie)
 //   cognito-identify  fastify-cognito, `identify` (a public page that would greet a signed-in user)
 //   aws-jwt-verify    CognitoJwtVerifier (access token, client id, group 'admin'), JWKS cache hydrated locally
 //   fastify-jwt       @fastify/jwt with get-jwks, as get-jwks's README wires them, plus the same claim checks
@@ -30,6 +31,16 @@ const builders = {
   async 'cognito-groups' (app, config) {
     const { default: fastifyCognito } = await import('../dist/index.js')
     await app.register(fastifyCognito, config.pluginOptions)
+    app.get('/page', { preHandler: app.cognito.requireGroups(['admin']) }, ok)
+  },
+
+  async 'cognito-groups-store' (app, config) {
+    const { default: fastifyCognito } = await import('../dist/index.js')
+    const { redisSessionStore } = await import('../dist/redis.js')
+    const { Redis } = await import('ioredis')
+    const client = new Redis({ port: config.redisPort, host: '127.0.0.1' })
+    app.addHook('onClose', async () => { client.disconnect() })
+    await app.register(fastifyCognito, { ...config.pluginOptions, sessionStore: redisSessionStore({ client }) })
     app.get('/page', { preHandler: app.cognito.requireGroups(['admin']) }, ok)
   },
 
