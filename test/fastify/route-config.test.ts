@@ -23,6 +23,7 @@ t.test('config: { cognito } guards a route in onRequest: an unauthenticated body
       app.get('/admin', { config: { cognito: { groups: ['admin'] } } }, async () => ({ admin: true }))
       app.get('/open', { config: { cognito: false } }, async (request) => ({ cognito: request.cognito }))
       app.get('/hooked', { config: { cognito: true }, onRequest: async (request) => { (request as unknown as { seen: string }).seen = request.cognito?.username ?? 'none' } }, async (request) => ({ seen: (request as unknown as { seen: string }).seen }))
+      app.get('/hooks', { config: { cognito: true }, onRequest: [async (request) => { (request as unknown as { seen: string }).seen = request.cognito?.username ?? 'none' }] }, async (request) => ({ seen: (request as unknown as { seen: string }).seen }))
     }
   })
   const anonymous = await app.inject({ method: 'POST', url: '/orders', payload: { big: 'x' } })
@@ -35,6 +36,7 @@ t.test('config: { cognito } guards a route in onRequest: an unauthenticated body
   t.equal((await app.inject({ url: '/admin', headers: pool.bearer(alice) })).statusCode, 200)
   t.same((await app.inject({ url: '/open', headers: pool.bearer(alice) })).json(), { cognito: null }, 'false leaves the route open')
   t.same((await app.inject({ url: '/hooked', headers: pool.bearer(alice) })).json(), { seen: 'alice' }, 'the guard runs before the route\'s own onRequest hooks')
+  t.same((await app.inject({ url: '/hooks', headers: pool.bearer(alice) })).json(), { seen: 'alice' }, 'given as a list too')
 })
 
 t.test('a route-config guard with bad options fails at route definition', async (t) => {
