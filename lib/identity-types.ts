@@ -38,9 +38,9 @@ export interface CognitoUserIdentity {
   groups: readonly string[]
   /** The access token's scopes. */
   scopes: readonly string[]
-  /** The verified access token's claims. */
-  /** When the user signed in (`auth_time`, seconds since the epoch); refreshes keep it. Machines: when the token was issued. */
+  /** When the user signed in (`auth_time`, seconds since the epoch); refreshes keep it. */
   authTime: number | undefined
+  /** The verified access token's claims. */
   accessToken: CognitoAccessTokenClaims
   /** The verified ID token's claims (the user's attributes); `null` for bearer requests or when not loaded. */
   idToken: CognitoIdTokenClaims | null
@@ -58,9 +58,9 @@ export interface CognitoAlbIdentity {
   /** From `x-amzn-oidc-accesstoken` when it verifies; empty otherwise. */
   groups: readonly string[]
   scopes: readonly string[]
-  /** The verified `x-amzn-oidc-accesstoken` claims; `null` when the header is absent or does not verify. */
   /** When the user signed in (`auth_time`, seconds since the epoch); refreshes keep it. Machines: when the token was issued. */
   authTime: number | undefined
+  /** The verified `x-amzn-oidc-accesstoken` claims; `null` when the header is absent or does not verify. */
   accessToken: CognitoAccessTokenClaims | null
   /** The verified claims of `x-amzn-oidc-data` (sub, username, email...). */
   albData: AlbDataClaims
