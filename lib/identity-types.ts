@@ -58,7 +58,7 @@ export interface CognitoAlbIdentity {
   /** From `x-amzn-oidc-accesstoken` when it verifies; empty otherwise. */
   groups: readonly string[]
   scopes: readonly string[]
-  /** When the user signed in (`auth_time`, seconds since the epoch); refreshes keep it. Machines: when the token was issued. */
+  /** When the user signed in (`auth_time`, seconds since the epoch); refreshes keep it. */
   authTime: number | undefined
   /** The verified `x-amzn-oidc-accesstoken` claims; `null` when the header is absent or does not verify. */
   accessToken: CognitoAccessTokenClaims | null
@@ -78,7 +78,7 @@ export interface CognitoMachineIdentity {
   clientId: string
   groups: readonly string[]
   scopes: readonly string[]
-  /** When the user signed in (`auth_time`, seconds since the epoch); refreshes keep it. Machines: when the token was issued. */
+  /** When the token was issued to the machine (`auth_time`, seconds since the epoch). */
   authTime: number | undefined
   accessToken: CognitoMachineAccessTokenClaims
   idToken: null
