@@ -4,7 +4,8 @@
  */
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { startRedisRig } from '../helpers/redis-app.js'
+import { setCookies } from '../helpers/cookies.js'
+import { loginThroughCallback, startRedisRig } from '../helpers/redis-app.js'
 import { alice, fakeRefreshToken } from '../helpers/token-endpoint.js'
 
 const rig = await startRedisRig(t)
@@ -21,4 +22,11 @@ t.test('a stored session used recently passes; one last seen beyond the idle tim
   const idle = await other.inject({ url: '/me', cookies })
   t.equal(idle.statusCode, 401)
   t.match(idle.json(), { code: 'FST_COGNITO_SESSION_EXPIRED', message: /idle timeout/ })
+})
+
+t.test('a login with an idle timeout leaves the clock to the store: one session cookie, no separate clock cookie', async t => {
+  const app = await rig.app({}, { session: { idleTimeout: 600 } })
+  const res = await loginThroughCallback(rig, app, 'carol')
+  t.equal(res.statusCode, 302)
+  t.same(Object.keys(setCookies(res)), ['cognito_session'], 'the store records the use itself')
 })
