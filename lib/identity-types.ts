@@ -25,41 +25,41 @@ export interface AlbDataClaims {
   [claim: string]: unknown
 }
 
-/** A signed-in user, identified by an access token from a session cookie or a bearer header. */
-export interface CognitoUserIdentity {
-  kind: 'user'
-  /** Where the token came from. */
-  source: 'cookie' | 'bearer'
+/** What every caller's identity holds, whatever identified it. */
+interface CognitoIdentityBase {
+  /** The user (for a machine: its client id, as Cognito sets `sub`). */
   sub: string
+  /** The user name (for a machine: its client id, so that logs and checks written for users still name the caller). */
   username: string
-  /** The app client the user signed in with (the access token's `client_id`). */
+  /** The app client the caller's token was issued to (`client_id`; an ALB's `client` header). */
   clientId: string
-  /** `cognito:groups` of the access token; empty when the user has none. */
+  /** `cognito:groups` of the access token; empty when there are none (always, for a machine). */
   groups: readonly string[]
   /** The access token's scopes. */
   scopes: readonly string[]
-  /** When the user signed in (`auth_time`, seconds since the epoch); refreshes keep it. */
+  /** When the user signed in (`auth_time`, seconds since the epoch; refreshes keep it); for a machine, when its token was issued. */
   authTime: number | undefined
+}
+
+/** A signed-in user, identified by an access token from a session cookie or a bearer header. */
+export interface CognitoUserIdentity extends CognitoIdentityBase {
+  kind: 'user'
+  /** Where the token came from. */
+  source: 'cookie' | 'bearer'
   /** The verified access token's claims. */
   accessToken: CognitoAccessTokenClaims
   /** The verified ID token's claims (the user's attributes); `null` for bearer requests or when not loaded. */
   idToken: CognitoIdTokenClaims | null
 }
 
-/** A user an Application Load Balancer signed in (`alb` option): identified by the ALB's signed `x-amzn-oidc-data` header. */
-export interface CognitoAlbIdentity {
+/**
+ * A user an Application Load Balancer signed in (`alb` option): identified by the ALB's signed
+ * `x-amzn-oidc-data` header. `username` is the data token's, else the access token's, else `sub`;
+ * groups and scopes come from `x-amzn-oidc-accesstoken` when it verifies.
+ */
+export interface CognitoAlbIdentity extends CognitoIdentityBase {
   kind: 'user'
   source: 'alb'
-  sub: string
-  /** The data token's `username` (Cognito's user name), else the access token's, else `sub`. */
-  username: string
-  /** The app client the ALB signs in with (the data token's `client` header). */
-  clientId: string
-  /** From `x-amzn-oidc-accesstoken` when it verifies; empty otherwise. */
-  groups: readonly string[]
-  scopes: readonly string[]
-  /** When the user signed in (`auth_time`, seconds since the epoch); refreshes keep it. */
-  authTime: number | undefined
   /** The verified `x-amzn-oidc-accesstoken` claims; `null` when the header is absent or does not verify. */
   accessToken: CognitoAccessTokenClaims | null
   /** The verified claims of `x-amzn-oidc-data` (sub, username, email...). */
@@ -67,19 +67,10 @@ export interface CognitoAlbIdentity {
   idToken: null
 }
 
-/** A machine (client credentials grant): `username` is its client id, `groups` is empty. */
-export interface CognitoMachineIdentity {
+/** A machine (client credentials grant): `sub` and `username` are its client id, `groups` is empty. */
+export interface CognitoMachineIdentity extends CognitoIdentityBase {
   kind: 'machine'
   source: 'bearer'
-  /** The client id (Cognito sets `sub` to it). */
-  sub: string
-  /** The client id, so that logs and checks written for users still name the caller. */
-  username: string
-  clientId: string
-  groups: readonly string[]
-  scopes: readonly string[]
-  /** When the token was issued to the machine (`auth_time`, seconds since the epoch). */
-  authTime: number | undefined
   accessToken: CognitoMachineAccessTokenClaims
   idToken: null
 }
