@@ -1,6 +1,6 @@
 import type { KoaContext, Middleware, Provider, UnknownObject } from 'oidc-provider'
 import type { AccountDirectory } from './accounts.js'
-import { completeSignIn, FORM_LIMIT, html, queryString, readForm } from './http.js'
+import { completeSignIn, html, postedForm, queryString } from './http.js'
 import { managedLogin } from './managed-login.js'
 import type { ResolvedClient, ResolvedUser } from './options.js'
 import { errorPage, loginPage } from './pages.js'
@@ -83,13 +83,8 @@ export function hostedUi ({ provider, directory, clients, stats, userPoolId, use
       html(ctx, 200, loginPage({ ...page, username: typeof params.login_hint === 'string' ? params.login_hint : '' }))
       return
     }
-    let form: URLSearchParams
-    try {
-      form = await readForm(ctx.req, FORM_LIMIT)
-    } catch {
-      html(ctx, 413, errorPage('invalid_request', 'The form is too large.'))
-      return
-    }
+    const form = await postedForm(ctx)
+    if (form === undefined) return
     const username = form.get('username') ?? ''
     const account = directory.authenticate(username, form.get('password') ?? '')
     if (account === undefined) {

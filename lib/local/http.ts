@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { KoaContext, Provider } from 'oidc-provider'
+import { errorPage } from './pages.js'
 
 /** Largest form body the hosted UI's pages accept, in bytes. */
 export const FORM_LIMIT = 16 * 1024
@@ -16,6 +17,16 @@ export async function readForm (req: IncomingMessage, limit: number): Promise<UR
     chunks.push(chunk)
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
+}
+
+/** The form a page posted, or `undefined` once a 413 page has answered a body past {@link FORM_LIMIT}. */
+export async function postedForm (ctx: KoaContext): Promise<URLSearchParams | undefined> {
+  try {
+    return await readForm(ctx.req, FORM_LIMIT)
+  } catch {
+    html(ctx, 413, errorPage('invalid_request', 'The form is too large.'))
+    return undefined
+  }
 }
 
 /** Answers with an HTML page, never cached. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { KoaContext, Provider, UnknownObject } from 'oidc-provider'
 import type { AccountDirectory } from './accounts.js'
-import { FORM_LIMIT, html, queryString, readForm } from './http.js'
+import { html, postedForm, queryString } from './http.js'
 import type { ResolvedClient, ResolvedUser } from './options.js'
 import { errorPage, passkeyPage, signUpPage } from './pages.js'
 import type { LocalCognitoStats } from './types.js'
@@ -98,13 +98,8 @@ export function managedLogin ({ provider, directory, clients, stats, users, now 
       html(ctx, 200, signUpPage(page))
       return
     }
-    let form: URLSearchParams
-    try {
-      form = await readForm(ctx.req, FORM_LIMIT)
-    } catch {
-      html(ctx, 413, errorPage('invalid_request', 'The form is too large.'))
-      return
-    }
+    const form = await postedForm(ctx)
+    if (form === undefined) return
     const [username, email, password] = ['username', 'email', 'password'].map((name) => form.get(name)?.trim() ?? '') as [string, string, string]
     const error = signUpError(username, email, password, directory.hasUsername(username))
     if (error !== undefined) {
