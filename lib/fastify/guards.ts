@@ -19,7 +19,7 @@ import type { UserInfoClient } from '../protocol/user-info.js'
 import type { Verifier } from '../protocol/verifier.js'
 import type { SessionLifecycle } from '../session/lifecycle.js'
 import { publish } from '../util/events.js'
-import { albHeaders, bearerToken, isBearerScheme, isBrowserNavigation } from './request.js'
+import { albHeaders, bearerToken, isBearerScheme, isBrowserNavigation, usualBearerValue } from './request.js'
 import type { CognitoAccessTokenClaims, CognitoIdentity, FastifyCognitoOptions, GuardOptions } from '../types.js'
 
 /** The slice of configuration the guards use. */
@@ -94,6 +94,24 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
     if (bearer !== undefined) return buildIdentity('bearer', await verifier.verifyAccessToken(bearer), null, bearer)
     if (!config.tokenSources.cookie) throw new UnauthenticatedError()
     return lifecycle.resume(request, reply, withIdToken)
+  }
+
+  /**
+   * The caller, without waiting, when already known: a bearer token verified before, a session opened
+   * and verified before (the lifecycle's warm path). `null`: there is no caller at all; `undefined`:
+   * {@link identify} must find out.
+   */
+  function identifyWarm (request: FastifyRequest, withIdToken: boolean): CognitoIdentity | null | undefined {
+    if (services.alb !== undefined) return undefined
+    const header = config.tokenSources.bearer ? request.headers.authorization : undefined
+    if (isBearerScheme(header)) {
+      // Only a token verified before, sent exactly as verified, is known here; `identify` reads any other.
+      const bearer = usualBearerValue(header as string)
+      const claims = bearer === undefined ? undefined : verifier.cachedAccessToken(bearer)
+      return claims === undefined ? undefined : buildIdentity('bearer', claims, null, bearer)
+    }
+    if (!config.tokenSources.cookie) return null
+    return lifecycle.resumeWarm(request, withIdToken)
   }
 
   const markerCookie = (maxAge?: number) => ({ httpOnly: true, secure: config.cookie.secure, sameSite: 'lax' as const, path: '/', ...(maxAge !== undefined ? { maxAge } : {}) })
@@ -198,7 +216,10 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
       let identity = request.cognito
       try {
         if (identity === null) {
-          identity = await identify(request, reply, withIdToken)
+          const known = identifyWarm(request, withIdToken)
+          // An anonymous caller of an optional guard costs no error object (their stack traces are costly).
+          if (known === null && optional) return silentLogin ? trySilentLogin(request, reply, redirect) : undefined
+          identity = known ?? await identify(request, reply, withIdToken)
           request.cognito = identity
         } else if (withIdToken && identity.idToken === null && identity.source === 'cookie') {
           await lifecycle.loadIdToken(request, reply, identity)

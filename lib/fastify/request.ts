@@ -17,6 +17,15 @@ export function isBearerScheme (header: string | undefined): boolean {
   return header !== undefined && /^bearer(?:\s|$)/i.test(header)
 }
 
+/**
+ * The value after `Bearer ` in the header's usual spelling, unchecked: for a lookup among tokens
+ * verified before, where only an exact match counts. Any other spelling is `undefined` (read it with
+ * {@link bearerToken}).
+ */
+export function usualBearerValue (header: string): string | undefined {
+  return header.startsWith('Bearer ') ? header.slice(7) : undefined
+}
+
 /** The bearer token, `undefined` when there is no Bearer Authorization header; throws a 401 on a malformed one. */
 export function bearerToken (request: FastifyRequest): string | undefined {
   const header = request.headers.authorization

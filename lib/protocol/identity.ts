@@ -59,12 +59,34 @@ export function audienceOf (claims: object): readonly string[] {
   return Array.isArray(aud) ? aud.filter((v): v is string => typeof v === 'string') : EMPTY
 }
 
-/** The raw access token each identity was made from, for userInfo and outbound calls; never on the identity itself (it is logged, serialised). */
-const rawTokens = new WeakMap<object, string>()
+/** Returns the object it is given, so that a subclass can add a private field to an object made elsewhere. */
+class Stamp {
+  constructor (target: object) {
+    return target
+  }
+}
+
+/**
+ * The raw access token an identity was made from, for userInfo and outbound calls: a private field
+ * added to the identity object, so never on the identity itself (which is logged and serialised: JSON,
+ * spreads and `util.inspect` do not show private fields). Cheaper than a WeakMap entry per request.
+ */
+class RawToken extends Stamp {
+  readonly #raw: string
+
+  constructor (target: object, raw: string) {
+    super(target)
+    this.#raw = raw
+  }
+
+  static of (target: object): string | undefined {
+    return #raw in target ? (target as RawToken).#raw : undefined
+  }
+}
 
 /** The raw access token `identity` was made from, when there was one. */
 export function rawAccessToken (identity: CognitoIdentity): string | undefined {
-  return rawTokens.get(identity)
+  return RawToken.of(identity)
 }
 
 type AnyAccessClaims = CognitoAccessTokenClaims | CognitoMachineAccessTokenClaims
@@ -97,7 +119,7 @@ export function buildIdentity (source: 'cookie' | 'bearer', access: AnyAccessCla
         accessToken: access as CognitoAccessTokenClaims,
         idToken: id
       }
-  if (raw !== undefined) rawTokens.set(identity, raw)
+  if (raw !== undefined) new RawToken(identity, raw) // eslint-disable-line no-new
   return identity
 }
 
@@ -116,6 +138,6 @@ export function buildAlbIdentity (clientId: string, data: AlbDataClaims, access:
     albData: data,
     idToken: null
   }
-  if (raw !== undefined && access !== null) rawTokens.set(identity, raw)
+  if (raw !== undefined && access !== null) new RawToken(identity, raw) // eslint-disable-line no-new
   return identity
 }

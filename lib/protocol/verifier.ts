@@ -6,13 +6,17 @@
  * A cached verification holds only while its signing key is still in the pool's key set: when the
  * JWKS drops a key, tokens it signed stop verifying at once, not when they expire. Cached claims are
  * frozen: they are shared by every request that presents the same token.
+ *
+ * The warm path is synchronous: `cached*` answer the claims of a token verified before and still good
+ * by the same rules, or `undefined` when the token must go through the full (async) verification,
+ * which then gives the coded error when there is one.
  */
 import { jwtVerify } from 'jose'
 import type { JWTPayload } from 'jose'
 import { InvalidTokenError, TokenExpiredError, toVerificationError } from '../errors.js'
 import type { JwksCache } from './jwks-cache.js'
 import { audienceOf, deepFreeze, isMachineToken } from './identity.js'
-import { LruMap } from '../util/lru.js'
+import { LongKeyLruMap } from '../util/lru.js'
 import type { CognitoAccessTokenClaims, CognitoIdTokenClaims } from '../types.js'
 import type { CognitoMachineAccessTokenClaims } from '../identity-types.js'
 
@@ -30,19 +34,19 @@ export interface VerifierConfig {
 /** Cognito's largest tokens are about 6 kB; refuse to parse anything far beyond that. */
 const MAX_TOKEN_LENGTH = 16 * 1024
 
-interface CacheEntry { claims: JWTPayload, exp: number, kid: string }
+interface CacheEntry { claims: JWTPayload, exp: number, kid: string, use: TokenUse }
 
 type TokenUse = 'access' | 'id'
 
 export class Verifier {
   readonly #config: VerifierConfig
   readonly #jwks: JwksCache
-  readonly #cache: LruMap<string, CacheEntry>
+  readonly #cache: LongKeyLruMap<CacheEntry>
 
   constructor (config: VerifierConfig, jwks: JwksCache) {
     this.#config = config
     this.#jwks = jwks
-    this.#cache = new LruMap(config.tokenCacheSize)
+    this.#cache = new LongKeyLruMap(config.tokenCacheSize)
   }
 
   /** How many verified tokens are cached (bounded by `tokenCacheSize`). */
@@ -73,11 +77,37 @@ export class Verifier {
     return claims
   }
 
+  /** {@link verifyAccessToken}'s claims when the token was verified before and is still good; else `undefined`. */
+  cachedAccessToken (token: string): CognitoAccessTokenClaims | CognitoMachineAccessTokenClaims | undefined {
+    return this.#cached(token, 'access', Math.floor(Date.now() / 1000)) as CognitoAccessTokenClaims | undefined
+  }
+
+  /** {@link verifySessionAccessToken}'s claims when the token was verified before and is still good; else `undefined`. */
+  cachedSessionAccessToken (token: string): CognitoAccessTokenClaims | undefined {
+    const claims = this.cachedAccessToken(token)
+    return claims !== undefined && claims.client_id === this.#config.clientId && !isMachineToken(claims) ? claims as CognitoAccessTokenClaims : undefined
+  }
+
+  /** {@link verifyIdToken}'s claims (no nonce) when the token was verified before and is still good; else `undefined`. */
+  cachedIdToken (token: string): CognitoIdTokenClaims | undefined {
+    return this.#cached(token, 'id', Math.floor(Date.now() / 1000)) as CognitoIdTokenClaims | undefined
+  }
+
+  /** A cache entry for this very token and use, while its key is in the JWKS. */
+  #entry (token: string, use: TokenUse): CacheEntry | undefined {
+    const entry = this.#cache.get(token)
+    return entry !== undefined && entry.use === use && this.#jwks.hasKid(entry.kid) ? entry : undefined
+  }
+
+  #cached (token: string, use: TokenUse, now: number): JWTPayload | undefined {
+    const entry = this.#entry(token, use)
+    return entry !== undefined && entry.exp + this.#config.leeway > now ? entry.claims : undefined
+  }
+
   async #verify (token: string, use: TokenUse): Promise<JWTPayload> {
-    const key = `${use}:${token}`
-    const cached = this.#cache.get(key)
     const now = Math.floor(Date.now() / 1000)
-    if (cached !== undefined && this.#jwks.hasKid(cached.kid)) {
+    const cached = typeof token === 'string' ? this.#entry(token, use) : undefined
+    if (cached !== undefined) {
       if (cached.exp + this.#config.leeway <= now) throw new TokenExpiredError()
       return cached.claims
     }
@@ -92,7 +122,7 @@ export class Verifier {
       })
       this.#checkCognitoClaims(payload, use, now)
       deepFreeze(payload)
-      this.#cache.set(key, { claims: payload, exp: payload.exp as number, kid: protectedHeader.kid as string })
+      this.#cache.set(token, { claims: payload, exp: payload.exp as number, kid: protectedHeader.kid as string, use })
       return payload
     } catch (err) {
       throw toVerificationError(err)

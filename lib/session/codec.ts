@@ -27,7 +27,7 @@
 import Fastify from 'fastify'
 import type { FastifyBaseLogger } from 'fastify'
 import fastifySecureSession from '@fastify/secure-session'
-import { LruMap } from '../util/lru.js'
+import { LongKeyLruMap } from '../util/lru.js'
 
 /** What each sealed value is for; each purpose has its own key. */
 export type Purpose = 'access' | 'id' | 'refresh' | 'tx' | 'sid' | 'seen' | 'started'
@@ -69,8 +69,8 @@ export async function createCodec (config: CodecConfig): Promise<Codec> {
     key: config.keys[purpose],
     expiry: config.maxAge[purpose] + 60
   })))
-  // Keyed by the whole sealed text (ciphertext, MAC and nonce): a hit is the very bytes that were authenticated.
-  const opened = new LruMap<string, OpenedEntry>(config.openedCacheSize)
+  // Keyed by the whole sealed text (ciphertext, MAC and nonce), indexed by its nonce: a hit is the very bytes that were authenticated.
+  const opened = new LongKeyLruMap<OpenedEntry>(config.openedCacheSize)
   return {
     seal (purpose, value) {
       const payload: Payload = { v: FORMAT_VERSION, p: purpose, t: Math.floor(Date.now() / 1000), d: value }

@@ -28,6 +28,12 @@
  * An ending by timeout or cut-off clears the session (and revokes its refresh token) like a logout, and is
  * logged with its reason.
  *
+ * The warm path ({@link SessionLifecycle.resumeWarm}) answers without waiting when nothing above is due:
+ * a store that answers synchronously (cookies), tokens opened and verified before, no renewal, no
+ * re-sealing, no lifetime reached or clock to move, no cut-off to ask about. Whenever one of these might
+ * apply it answers `undefined`, and `resume` decides by the rules above: the warm path never decides
+ * anything `resume` would decide differently.
+ *
  * A store shared by several instances (Redis) may offer `exclusive`: a renewal then runs under the
  * session's lock, and a renewal that lost the race to another instance takes the winner's tokens
  * from the store instead of making a second grant (with rotation, a second grant would be refused).
@@ -89,9 +95,40 @@ export class SessionLifecycle {
     return identity
   }
 
+  /**
+   * {@link resume} without waiting, for a session whose tokens were opened and verified before when
+   * nothing is due (see the header): its identity; `null` when the request has no session at all;
+   * `undefined` when `resume` must decide.
+   */
+  resumeWarm (request: FastifyRequest, withIdToken: boolean): CognitoUserIdentity | null | undefined {
+    const store = this.#store
+    if (store.synchronous !== true || store.cutOff !== undefined) return undefined
+    const access = store.read(request, 'access') as Opened<string> | undefined
+    if (access === undefined) return !this.#config.autoRefresh || store.read(request, 'refresh') === undefined ? null : undefined
+    const claims = access.rotated ? undefined : this.#verifier.cachedSessionAccessToken(access.value)
+    if (claims === undefined) return undefined
+    const now = Date.now()
+    const { absoluteTimeout, idleTimeout, refreshAhead } = this.#config.session
+    if (refreshAhead !== undefined && this.#config.autoRefresh && claims.exp - now / 1000 < refreshAhead) return undefined
+    if (absoluteTimeout !== undefined && typeof claims.auth_time === 'number' && now / 1000 - claims.auth_time > absoluteTimeout) return undefined
+    if (idleTimeout !== undefined) {
+      const seen = store.lastSeen(request) as number | undefined
+      if (seen === undefined || now - seen >= TOUCH_EVERY_MS) return undefined
+    }
+    const identity = buildIdentity('cookie', claims, null, access.value)
+    if (!withIdToken) return identity
+    const id = store.read(request, 'id') as Opened<string> | undefined
+    if (id === undefined) return identity
+    const idClaims = id.rotated ? undefined : this.#verifier.cachedIdToken(id.value)
+    if (idClaims === undefined) return undefined
+    if (idClaims.sub === identity.sub) identity.idToken = idClaims
+    return identity
+  }
+
   async #resume (request: FastifyRequest, reply: FastifyReply, withIdToken: boolean): Promise<CognitoUserIdentity> {
     const access = await this.#store.read(request, 'access')
-    let failure: unknown = new UnauthenticatedError()
+    // Made only when it is thrown: an error's stack trace is costly, and most requests succeed.
+    let failure: unknown
     if (access !== undefined) {
       try {
         const claims = await this.#verifier.verifySessionAccessToken(access.value)
@@ -111,9 +148,9 @@ export class SessionLifecycle {
       }
     }
     // No access token, or one that is expired or no longer verifiable (keys rotated, config changed): the refresh token can renew it.
-    if (!this.#config.autoRefresh) throw failure
+    if (!this.#config.autoRefresh) throw failure ?? new UnauthenticatedError()
     const refresh = await this.#store.read(request, 'refresh')
-    if (refresh === undefined) throw failure
+    if (refresh === undefined) throw failure ?? new UnauthenticatedError()
     return (await this.#renew(request, reply, refresh, false)).identity
   }
 
@@ -124,7 +161,7 @@ export class SessionLifecycle {
    */
   async accessToken (request: FastifyRequest, reply: FastifyReply, minTtl: number): Promise<string> {
     const access = await this.#store.read(request, 'access')
-    let failure: unknown = new UnauthenticatedError()
+    let failure: unknown
     let stillValid: string | undefined
     if (access !== undefined) {
       try {
@@ -140,7 +177,7 @@ export class SessionLifecycle {
     if (refresh === undefined) {
       // Nothing to renew with: a token close to its end still beats none.
       if (stillValid !== undefined) return stillValid
-      throw failure
+      throw failure ?? new UnauthenticatedError()
     }
     return (await this.#renew(request, reply, refresh, false)).accessToken
   }

@@ -17,6 +17,8 @@ export type TokenKind = SessionCookie
 type MaybePromise<T> = T | Promise<T>
 
 export interface SessionStore {
+  /** `read` and `lastSeen` always answer synchronously: the guards' warm path may use them without waiting. */
+  readonly synchronous?: boolean
   /** Opens one token of the request's session; `undefined` when there is none, or it is tampered, foreign or too old. */
   read (request: FastifyRequest, kind: TokenKind): MaybePromise<Opened<string> | undefined>
   /** Starts a session with the tokens of a login. */
@@ -86,6 +88,7 @@ const KINDS = ['access', 'id', 'refresh'] as const
 
 /** Tokens in sealed cookies, one per token, each sealed under its own purpose's key. */
 export class CookieSessionStore implements SessionStore {
+  readonly synchronous = true
   readonly #codec: Codec
   readonly #layout: CookieLayout
   readonly #keepRefresh: boolean

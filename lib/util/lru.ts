@@ -44,3 +44,44 @@ export class LruMap<K, V> {
     return this.#entries.size
   }
 }
+
+/** How many characters at the end of a long key index it: a JWT's signature, a sealed value's nonce (random either way). */
+const TAIL = 32
+
+interface Keyed<V> { key: string, value: V }
+
+/**
+ * An {@link LruMap} for long string keys (tokens, sealed cookies), which would be hashed in full on
+ * every lookup: it is indexed by the key's last characters, and a hit counts only when the whole key
+ * is the same. Two keys that share their tail (a forgery copying a known token's signature) are
+ * simply a miss; the one that was stored first stays.
+ */
+export class LongKeyLruMap<V> {
+  readonly #map: LruMap<string, Keyed<V>>
+
+  constructor (max: number) {
+    this.#map = new LruMap(max)
+  }
+
+  get (key: string, now = Date.now()): V | undefined {
+    const entry = this.#map.get(key.slice(-TAIL), now)
+    return entry !== undefined && entry.key === key ? entry.value : undefined
+  }
+
+  set (key: string, value: V, until?: number): void {
+    this.#map.set(key.slice(-TAIL), { key, value }, until)
+  }
+
+  delete (key: string): void {
+    const tail = key.slice(-TAIL)
+    if (this.#map.get(tail)?.key === key) this.#map.delete(tail)
+  }
+
+  clear (): void {
+    this.#map.clear()
+  }
+
+  get size (): number {
+    return this.#map.size
+  }
+}
