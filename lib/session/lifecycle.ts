@@ -28,11 +28,10 @@
  * An ending by timeout or cut-off clears the session (and revokes its refresh token) like a logout, and is
  * logged with its reason.
  *
- * The warm path ({@link SessionLifecycle.resumeWarm}) answers without waiting when nothing above is due:
- * a store that answers synchronously (cookies), tokens opened and verified before, no renewal, no
- * re-sealing, no lifetime reached or clock to move, no cut-off to ask about. Whenever one of these might
- * apply it answers `undefined`, and `resume` decides by the rules above: the warm path never decides
- * anything `resume` would decide differently.
+ * The warm path (`resumeWarm`, warm.ts) answers at once when nothing above is due: a store that can
+ * answer without waiting (cookies; Redis for a session in its local cache), tokens opened and verified
+ * before, no renewal, re-sealing, lifetime, clock or cut-off to act on. Whenever one might apply it
+ * answers `undefined`, and `resume` decides by the rules above: it never decides anything differently.
  *
  * A store shared by several instances (Redis) may offer `exclusive`: a renewal then runs under the
  * session's lock, and a renewal that lost the race to another instance takes the winner's tokens
@@ -45,6 +44,7 @@ import { buildIdentity } from '../protocol/identity.js'
 import type { Verifier } from '../protocol/verifier.js'
 import type { Opened } from './codec.js'
 import type { SessionStore } from './store.js'
+import { TOUCH_EVERY_MS, warmIdentity } from './warm.js'
 import { publish } from '../util/events.js'
 import type { CognitoUserIdentity, FastifyCognitoOptions, SessionEnded } from '../types.js'
 
@@ -60,9 +60,6 @@ export interface LifecycleConfig {
   session: { absoluteTimeout: number | undefined, idleTimeout: number | undefined, refreshAhead: number | undefined }
   onLogout: FastifyCognitoOptions['onLogout']
 }
-
-/** The idle clock is written at most this often (ms): the warm path stays free of cookie writes. */
-const TOUCH_EVERY_MS = 60_000
 
 export class SessionLifecycle {
   readonly #config: LifecycleConfig
@@ -101,28 +98,7 @@ export class SessionLifecycle {
    * `undefined` when `resume` must decide.
    */
   resumeWarm (request: FastifyRequest, withIdToken: boolean): CognitoUserIdentity | null | undefined {
-    const store = this.#store
-    if (store.synchronous !== true || store.cutOff !== undefined) return undefined
-    const access = store.read(request, 'access') as Opened<string> | undefined
-    if (access === undefined) return !this.#config.autoRefresh || store.read(request, 'refresh') === undefined ? null : undefined
-    const claims = access.rotated ? undefined : this.#verifier.cachedSessionAccessToken(access.value)
-    if (claims === undefined) return undefined
-    const now = Date.now()
-    const { absoluteTimeout, idleTimeout, refreshAhead } = this.#config.session
-    if (refreshAhead !== undefined && this.#config.autoRefresh && claims.exp - now / 1000 < refreshAhead) return undefined
-    if (absoluteTimeout !== undefined && typeof claims.auth_time === 'number' && now / 1000 - claims.auth_time > absoluteTimeout) return undefined
-    if (idleTimeout !== undefined) {
-      const seen = store.lastSeen(request) as number | undefined
-      if (seen === undefined || now - seen >= TOUCH_EVERY_MS) return undefined
-    }
-    const identity = buildIdentity('cookie', claims, null, access.value)
-    if (!withIdToken) return identity
-    const id = store.read(request, 'id') as Opened<string> | undefined
-    if (id === undefined) return identity
-    const idClaims = id.rotated ? undefined : this.#verifier.cachedIdToken(id.value)
-    if (idClaims === undefined) return undefined
-    if (idClaims.sub === identity.sub) identity.idToken = idClaims
-    return identity
+    return warmIdentity(this.#config, this.#store, this.#verifier, request, withIdToken)
   }
 
   async #resume (request: FastifyRequest, reply: FastifyReply, withIdToken: boolean): Promise<CognitoUserIdentity> {

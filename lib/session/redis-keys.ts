@@ -47,6 +47,18 @@ export interface RedisClient extends RedisCommands {
 }
 
 /** What a `sub` may be to name keys (Cognito's are UUIDs). */
+/** The session a cookie names. `handle`, a hash of the id, is what keys and messages use. */
+export interface SessionRef { sid: string, sub: string, handle: string, rotated: boolean }
+/** What a record holds (encrypted). */
+export interface SessionRecord { accessToken: string, idToken?: string, refreshToken?: string, created: number, userAgent?: string }
+
+/** The token of `kind` a record holds. */
+export function tokenOf (record: SessionRecord, kind: 'access' | 'id' | 'refresh'): string | undefined {
+  return kind === 'access' ? record.accessToken : kind === 'id' ? record.idToken : record.refreshToken
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
 export const SUB = /^[\w.@+-]{1,128}$/
 
 export function handleOf (sid: string): string {

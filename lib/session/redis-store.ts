@@ -8,25 +8,22 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { decryptRecord, encryptRecord } from './at-rest.js'
-import { bounded, CREATE, handleOf, KeyLayout, subOf, TOUCH, UNLOCK, UPDATE, type RedisClient, type RedisStoreSettings } from './redis-keys.js'
+import {
+  bounded, CREATE, handleOf, KeyLayout, sleep, subOf, tokenOf, TOUCH, UNLOCK, UPDATE, type RedisClient, type RedisStoreSettings, type SessionRecord, type SessionRef
+} from './redis-keys.js'
 import { SessionCache } from './redis-cache.js'
 import { RedisSessions } from './redis-sessions.js'
 import type { Opened } from './codec.js'
 import type { ServerSessionStore, StoreContext, TokenKind } from './store.js'
 import type { SessionTokens } from '../types.js'
 
-export type { RedisStoreSettings } from './redis-keys.js'
+export type { RedisStoreSettings, SessionRecord, SessionRef } from './redis-keys.js'
 
-/** The session a cookie names. `handle`, a hash of the id, is what keys and messages use. */
-export interface SessionRef { sid: string, sub: string, handle: string, rotated: boolean }
-/** What a record holds (encrypted). */
-export interface SessionRecord { accessToken: string, idToken?: string, refreshToken?: string, created: number, userAgent?: string }
 /** A request's session: `seen` is when it was last used before this request (for the idle timeout). */
 interface Loaded { ref: SessionRef, record: SessionRecord | undefined, seen?: number }
 interface Cached { record: SessionRecord, seen: number }
 
 const LOCK_POLL_MS = 25
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
 export class RedisSessionStore implements ServerSessionStore {
   readonly #ctx: StoreContext
@@ -71,10 +68,19 @@ export class RedisSessionStore implements ServerSessionStore {
 
   async read (request: FastifyRequest, kind: TokenKind): Promise<Opened<string> | undefined> {
     const loaded = await this.#load(request)
-    const record = loaded?.record
-    if (record === undefined) return undefined
-    const value = kind === 'access' ? record.accessToken : kind === 'id' ? record.idToken : record.refreshToken
+    const value = loaded?.record === undefined ? undefined : tokenOf(loaded.record, kind)
     return value === undefined ? undefined : { value, rotated: (loaded as Loaded).ref.rotated }
+  }
+
+  /** The token at once when the session is in this instance's cache and nothing about it is under way; `undefined` when only `read` can tell. */
+  readNow (request: FastifyRequest, kind: TokenKind): Opened<string> | null | undefined {
+    const ref = this.#ref(request)
+    if (ref === undefined) return null
+    const hit = ref.rotated || this.#pending.has(ref.handle) || this.#requests.has(request) ? undefined : this.#cache.get(ref.handle)
+    if (hit === undefined) return undefined
+    hit.seen = this.#touch(ref, hit.seen, Date.now())
+    const value = tokenOf(hit.record, kind)
+    return value === undefined ? null : { value, rotated: false }
   }
 
   async create (request: FastifyRequest, reply: FastifyReply, tokens: SessionTokens): Promise<void> {

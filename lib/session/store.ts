@@ -17,8 +17,13 @@ export type TokenKind = SessionCookie
 type MaybePromise<T> = T | Promise<T>
 
 export interface SessionStore {
-  /** `read` and `lastSeen` always answer synchronously: the guards' warm path may use them without waiting. */
-  readonly synchronous?: boolean
+  /**
+   * Optional, for the guards' warm path: {@link read} at once, when the store can tell without waiting
+   * (`null`: the session has no such token, or there is no session), or `undefined` when only `read` can tell.
+   */
+  readNow?: (request: FastifyRequest, kind: TokenKind) => Opened<string> | null | undefined
+  /** Optional, for the warm path with an idle timeout: {@link lastSeen} at once. */
+  lastSeenNow?: (request: FastifyRequest) => number | undefined
   /** Opens one token of the request's session; `undefined` when there is none, or it is tampered, foreign or too old. */
   read (request: FastifyRequest, kind: TokenKind): MaybePromise<Opened<string> | undefined>
   /** Starts a session with the tokens of a login. */
@@ -88,7 +93,6 @@ const KINDS = ['access', 'id', 'refresh'] as const
 
 /** Tokens in sealed cookies, one per token, each sealed under its own purpose's key. */
 export class CookieSessionStore implements SessionStore {
-  readonly synchronous = true
   readonly #codec: Codec
   readonly #layout: CookieLayout
   readonly #keepRefresh: boolean
@@ -105,6 +109,10 @@ export class CookieSessionStore implements SessionStore {
     if (sealed === undefined) return undefined
     const opened = this.#codec.open(kind, sealed, request.log)
     return opened !== undefined && typeof opened.value === 'string' ? opened as Opened<string> : undefined
+  }
+
+  readNow (request: FastifyRequest, kind: TokenKind): Opened<string> | null {
+    return this.read(request, kind) ?? null
   }
 
   create (request: FastifyRequest, reply: FastifyReply, tokens: SessionTokens): void {
@@ -126,6 +134,10 @@ export class CookieSessionStore implements SessionStore {
     const sealed = this.#layout.cookies(request)[this.#layout.seenName]
     const value = sealed === undefined ? undefined : this.#codec.open('seen', sealed, request.log)?.value
     return typeof value === 'number' ? value : undefined
+  }
+
+  lastSeenNow (request: FastifyRequest): number | undefined {
+    return this.lastSeen(request)
   }
 
   touch (_request: FastifyRequest, reply: FastifyReply, at: number): void {

@@ -92,3 +92,23 @@ t.test('with bearer tokens only, a request without one is a 401', async (t) => {
   })
   t.equal((await bearerOnly.inject({ url: '/open' })).statusCode, 401)
 })
+
+t.test('the raw token travels with the identity, but nothing that shows or copies the identity shows it', async (t) => {
+  const { inspect } = await import('node:util')
+  const seen: string[] = []
+  const local = await buildApp(t, { ...idpOptions(pool, idp), redirectToLogin: false }, {
+    routes: (app) => app.get('/show', { preHandler: app.cognito.authenticate }, async (request, reply) => {
+      const identity = request.cognito as object
+      seen.push(JSON.stringify(identity), inspect(identity, { showHidden: true, depth: 5 }), JSON.stringify({ ...identity }))
+      return app.cognito.accessToken(request, reply)
+    })
+  })
+  const tokens = await pool.mintTokens({ username: 'alice' })
+  for (const credentials of [{ headers: pool.bearer(tokens.accessToken) }, { cookies: local.cognito.sealSession(tokens) }]) {
+    seen.length = 0
+    const res = await local.inject({ url: '/show', ...credentials })
+    t.equal(res.body, tokens.accessToken, 'accessToken() finds it')
+    t.equal(seen.length, 3)
+    for (const shown of seen) t.notOk(shown.includes(tokens.accessToken), 'not in JSON, util.inspect or a spread copy')
+  }
+})

@@ -37,3 +37,17 @@ t.test('a remembered cookie past its sealed max age is refused, as secure-sessio
   t.equal(late.statusCode, 401, 'the browser replayed it past Max-Age: refused')
   t.equal(late.json().code, 'FST_COGNITO_UNAUTHENTICATED')
 })
+
+t.test('a sealed value with a remembered one\'s nonce but another cipher does not open, and the remembered one still does', async (t) => {
+  const pool = await createTestPool()
+  t.teardown(() => pool.close())
+  const codec = await createCodec(resolveOptions(pool.pluginOptions()).codec)
+  t.teardown(() => codec.close())
+  const sealed = codec.seal('access', 'token-0')
+  const remembered = codec.open('access', sealed, log)
+  const [cipher, nonce] = sealed.split('.') as [string, string]
+  const other = codec.seal('access', 'token-1').split('.')[0] as string
+  t.equal(codec.open('access', `${other}.${nonce}`, log), undefined, 'another cipher under the same nonce fails its MAC')
+  t.equal(codec.open('access', `${cipher.slice(0, -2)}AA.${nonce}`, log), undefined, 'a tampered cipher fails its MAC')
+  t.equal(codec.open('access', sealed, log), remembered, 'the remembered value is still answered from memory')
+})

@@ -47,3 +47,29 @@ t.test('a cached token that has since expired is refused with FST_COGNITO_TOKEN_
   while (Math.floor(Date.now() / 1000) < claims.exp) await sleep(100)
   await t.rejects(app.cognito.verifyAccessToken(token), { code: 'FST_COGNITO_TOKEN_EXPIRED' })
 })
+
+t.test('a forged token that ends like a cached one (its signature copied) is verified in full and refused; the real one stays cached', async (t) => {
+  const app = await buildApp(t, pool.pluginOptions())
+  const token = await pool.mintAccessToken({ username: 'alice', groups: ['reader'] })
+  const claims = await app.cognito.verifyAccessToken(token)
+  const [header, payload, signature] = token.split('.') as [string, string, string]
+  const raised = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), 'cognito:groups': ['admin'] })).toString('base64url')
+  const forged = `${header}.${raised}.${signature}`
+  t.equal(forged.slice(-32), token.slice(-32), 'the forgery shares the cached token\'s tail, which indexes the cache')
+  await t.rejects(app.cognito.verifyAccessToken(forged), { code: 'FST_COGNITO_INVALID_TOKEN' })
+  t.equal(await app.cognito.verifyAccessToken(token), claims, 'the real token is still answered from the cache')
+})
+
+t.test('a guard knows a cached bearer token however the Authorization header spells the scheme', async (t) => {
+  const app = await buildApp(t, pool.pluginOptions(), {
+    routes: (app) => app.get('/me', { preHandler: app.cognito.authenticate }, async (request) => ({ user: request.cognito?.username }))
+  })
+  const token = await pool.mintAccessToken({ username: 'alice' })
+  for (const authorization of [`Bearer ${token}`, `Bearer ${token}`, `bearer ${token}`, `Bearer   ${token}`, `BEARER ${token}  `]) {
+    const res = await app.inject({ url: '/me', headers: { authorization } })
+    t.equal(res.statusCode, 200, JSON.stringify(authorization.replace(token, '<token>')))
+    t.same(res.json(), { user: 'alice' })
+  }
+  const broken = await app.inject({ url: '/me', headers: { authorization: `Bearer ${token}!` } })
+  t.equal(broken.statusCode, 401, 'a cached token with a stray character is not the cached token')
+})
