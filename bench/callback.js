@@ -88,7 +88,10 @@ export async function measureCallback () {
   return { logins: own.length, failures: failures.length, medianMs: at(50), p90Ms: at(90), p99Ms: at(99) }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.send !== undefined) {
+  process.send(await measureCallback().catch(err => ({ error: err.message })))
+  process.disconnect()
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await measureCallback()
   console.log(`callback's own work over ${result.logins} logins (Cognito's time excluded): median ${result.medianMs.toFixed(3)} ms, p90 ${result.p90Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms; ${result.failures} failed`)
 }

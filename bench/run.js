@@ -45,8 +45,10 @@
 //   bounded the req/s of that variant, and its ratio understates the server's cost (read "+CPU" then).
 //
 // Options (environment): BENCH_DURATION (s, default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50),
-// BENCH_WARMUP (s, 2), BENCH_COLD_TOKENS (4000), BENCH_MICRO=0 to skip the micro-benchmark, and
-// BENCH_QUICK=1: a smoke run (1 s runs, 1 round, 0.5 s warm-up, 1500 cold tokens, short micro).
+// BENCH_WARMUP (s, 2), BENCH_COLD_TOKENS (4000), BENCH_MICRO=0 to skip the micro-benchmark,
+// BENCH_CALLBACK=0 to skip the callback's own work (callback.js), BENCH_MEMORY=0 to skip memory under a
+// million distinct credentials (memory.js, the longest part), and BENCH_QUICK=1: a smoke run (1 s runs,
+// 1 round, 0.5 s warm-up, 1500 cold tokens, short micro, 100 logins, 100,000 credentials).
 // Results: printed, and written to bench/results/latest.json and latest.md (git-ignored).
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -104,8 +106,8 @@ const BASELINE = 'baseline'
 // ---------------------------------------------------------------------------------------------
 // Child processes
 // ---------------------------------------------------------------------------------------------
-function spawnPinned (script, core) {
-  const args = PINNED ? ['-c', String(core), process.execPath, script] : [script]
+function spawnPinned (script, core, nodeFlags = []) {
+  const args = PINNED ? ['-c', String(core), process.execPath, ...nodeFlags, script] : [...nodeFlags, script]
   return spawn(PINNED ? 'taskset' : process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
 }
 
@@ -320,14 +322,30 @@ async function check (variant, server, pools) {
 // ---------------------------------------------------------------------------------------------
 // The micro-benchmark, in a child pinned to core 0 like the servers
 // ---------------------------------------------------------------------------------------------
-function runMicro () {
-  const child = spawnPinned(`${here}micro.js`, 0)
+/** A measuring script (micro.js, callback.js, memory.js) in a child pinned to core 0: its one message, or `{ error }`. */
+function runChild (script, nodeFlags = []) {
+  const child = spawnPinned(`${here}${script}`, 0, nodeFlags)
   return new Promise((resolve) => {
     let result = null
     child.on('message', (message) => { result = message })
-    child.once('exit', code => resolve(result ?? { error: `micro.js exited (${code}) without results` }))
+    child.once('exit', code => resolve(result ?? { error: `${script} exited (${code}) without results` }))
     child.once('error', err => resolve({ error: err.message }))
   })
+}
+
+function callbackLine (callback) {
+  if (callback === null) return '_skipped (BENCH_CALLBACK=0)_'
+  if (callback.error !== undefined) return `_failed: ${callback.error}_`
+  return `Over ${fmt(callback.logins)} logins, the callback's own work (Cognito's time excluded; \`node bench/callback.js\`): ` +
+    `median **${fmt(callback.medianMs, 3)} ms**, p90 ${fmt(callback.p90Ms, 3)} ms, p99 ${fmt(callback.p99Ms, 3)} ms; ${callback.failures} failed.`
+}
+
+function memoryLine (memory) {
+  if (memory === null) return '_skipped (BENCH_MEMORY=0)_'
+  if (memory.error !== undefined) return `_failed: ${memory.error}_`
+  return `Over ${fmt(memory.requests)} distinct credentials (\`node --expose-gc bench/memory.js\`; ${fmt(memory.allowed)} allowed, ${fmt(memory.refused)} refused): ` +
+    `RSS ${fmt(memory.startMb, 1)} MB after the warm-up, at most ${fmt(memory.maxMb, 1)} MB (**${memory.growthMb >= 0 ? '+' : ''}${fmt(memory.growthMb, 1)} MB**), ` +
+    `${fmt(memory.endMb, 1)} MB at the end; the second half moved ${memory.secondHalfMb >= 0 ? '+' : ''}${fmt(memory.secondHalfMb, 1)} MB. Samples: ${memory.samplesMb.join(', ')} MB.`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -458,7 +476,17 @@ try {
   let micro = null
   if (MICRO) {
     console.error('micro-benchmark of the warm cookie guard...')
-    micro = await runMicro()
+    micro = await runChild('micro.js')
+  }
+  let callback = null
+  if (process.env.BENCH_CALLBACK !== '0') {
+    console.error('the callback\'s own work...')
+    callback = await runChild('callback.js')
+  }
+  let memory = null
+  if (process.env.BENCH_MEMORY !== '0') {
+    console.error('memory under distinct credentials...')
+    memory = await runChild('memory.js', ['--expose-gc'])
   }
 
   const rows = summarize(runs)
@@ -477,9 +505,11 @@ try {
     'Medians over the rounds; "ratio" is the median of per-round ratios to that round\'s baseline req/s; "+CPU" the median of per-round differences of server CPU µs per request to the baseline\'s.', '',
     markdownTable(rows), '',
     '## Micro-benchmark: the warm browser-session guard, step by step', '', microTable(micro), '',
+    '## The callback', '', callbackLine(callback), '',
+    '## Memory', '', memoryLine(memory), '',
     '## Every measured run', '', roundsTable(runs), ''
   ].join('\n')
-  console.log(`\n${setup}\n\n${markdownTable(rows)}\n\n${microTable(micro)}\n`)
+  console.log(`\n${setup}\n\n${markdownTable(rows)}\n\n${microTable(micro)}\n\n${callbackLine(callback)}\n\n${memoryLine(memory)}\n`)
 
   const results = new URL('./results/', import.meta.url)
   await mkdir(results, { recursive: true })
@@ -493,7 +523,9 @@ try {
     variants: VARIANTS.map(({ id, label, kind, skip }) => ({ id, label, kind, skip })),
     summary: rows,
     runs,
-    micro
+    micro,
+    callback,
+    memory
   }
   await writeFile(new URL('latest.json', results), JSON.stringify(json, null, 2) + '\n')
   await writeFile(new URL('latest.md', results), md)

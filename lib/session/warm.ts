@@ -43,7 +43,8 @@ export function warmIdentity (config: WarmConfig, store: SessionStore, verifier:
   const id = store.readNow(request, 'id')
   if (id === null) return identity
   // The ID token, as `loadIdToken` would put it: verified before, and the same user's.
-  const idClaims = id === undefined || id.rotated ? undefined : verifier.cachedIdToken(id.value)
+  if (id === undefined || id.rotated) return undefined
+  const idClaims = verifier.cachedIdToken(id.value)
   if (idClaims === undefined) return undefined
   if (idClaims.sub === identity.sub) identity.idToken = idClaims
   return identity

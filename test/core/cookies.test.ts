@@ -189,3 +189,17 @@ t.test('a stale chunk left by a previous, bigger token is cleared when a smaller
   const me = await app.inject({ url: '/me', cookies: new CookieJar(jar).store(res).cookies() })
   t.equal(me.json().idToken?.jti, decodeJwt(id).jti, 'the small ID token is the one read back')
 })
+
+t.test('secret rotation: an ID cookie of the old secret beside an access cookie of the new one is re-sealed, even with both tokens verified before', async (t) => {
+  const oldSecret = 'the-old-secret-the-old-secret-the-old'
+  const newSecret = 'the-new-secret-the-new-secret-the-new'
+  const before = await buildApp(t, options({ secret: oldSecret }))
+  const rotating = await buildApp(t, options({ secret: [newSecret, oldSecret] }), { routes: meRoutes })
+  const current = rotating.cognito.sealSession({ accessToken: access, idToken: id, refreshToken: refresh })
+  t.equal((await rotating.inject({ url: '/me', cookies: current })).statusCode, 200, 'both tokens verified and remembered')
+  const oldId = before.cognito.sealSession({ accessToken: access, idToken: id, refreshToken: refresh })['__Host-cognito_id'] as string
+  const res = await rotating.inject({ url: '/me', cookies: { ...current, '__Host-cognito_id': oldId } })
+  t.equal(res.statusCode, 200)
+  t.equal(res.json().idToken?.['cognito:username'], 'alice')
+  t.same(Object.keys(setCookies(res)), ['__Host-cognito_id'], 'only the ID cookie is re-sealed')
+})

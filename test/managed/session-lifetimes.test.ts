@@ -95,3 +95,21 @@ t.test('idle timeout: a login starts the clock in the same answer that starts th
   t.equal(res.statusCode, 302)
   t.ok(setCookieLines(res).some(l => l.startsWith('cognito_seen=')), 'the clock starts at login')
 })
+
+t.test('a session whose tokens were verified before still gets every lifetime decision: absolute timeout and refresh ahead', async (t) => {
+  const ending = await buildApp(t, rig.options({ session: { absoluteTimeout: 3600 } }), { routes: summaryRoutes })
+  const old = await rig.mintTokens({ ...alice, claims: { auth_time: now() - 7200 } } as never)
+  await ending.cognito.verifyAccessToken(old.accessToken)
+  await ending.cognito.verifyIdToken(old.idToken)
+  const ended = await ending.inject({ url: '/me', cookies: ending.cognito.sealSession({ ...old, refreshToken: rig.newRefreshToken(alice) }) })
+  t.equal(ended.statusCode, 401, 'cached claims, and still past the absolute timeout')
+  t.match(ended.json(), { code: 'FST_COGNITO_SESSION_EXPIRED', message: /absolute timeout/ })
+
+  const renewing = await buildApp(t, rig.options({ session: { refreshAhead: 120 } }), { routes: summaryRoutes })
+  const soon = await rig.mintTokens({ ...alice, claims: { exp: now() + 60 } } as never)
+  await renewing.cognito.verifyAccessToken(soon.accessToken)
+  const grants = rig.grants.refresh_token
+  const renewed = await renewing.inject({ url: '/me', cookies: renewing.cognito.sealSession({ ...soon, refreshToken: rig.newRefreshToken(alice) }) })
+  t.equal(renewed.statusCode, 200)
+  t.equal(rig.grants.refresh_token, grants + 1, 'cached claims, and still renewed ahead')
+})

@@ -76,3 +76,12 @@ t.test('silentLogin leaves API calls, bearer callers and signed-in users alone',
 t.test('silentLogin without optional is refused when the guard is made', async (t) => {
   t.throws(() => app.cognito.guard({ silentLogin: true }), { code: 'FST_COGNITO_INVALID_OPTION' })
 })
+
+t.test('a public page with an expired session and nothing to renew it asks Cognito silently, as for an anonymous visitor', async (t) => {
+  const expired = await rig.mintTokens({ username: 'alice', claims: { exp: Math.floor(Date.now() / 1000) - 600 } } as never)
+  const res = await app.inject({ url: '/news', headers: PAGE, cookies: app.cognito.sealSession({ accessToken: expired.accessToken, idToken: expired.idToken }) })
+  t.equal(res.statusCode, 302)
+  const to = new URL(res.headers.location as string, 'http://localhost')
+  t.equal(to.searchParams.get('prompt'), 'none')
+  t.equal(to.searchParams.get('returnTo'), '/news')
+})

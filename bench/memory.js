@@ -1,0 +1,98 @@
+// Memory under a stream of distinct credentials: resident memory (RSS) while the guards see about a
+// million credentials they have never seen, which must stay within 50 MB of where it started and flat.
+// Run by `npm run bench` (BENCH_MEMORY=0 skips it) or alone: `node bench/memory.js` (after
+// `npm run build`); BENCH_QUICK=1 runs a tenth of it.
+//
+// What the guard is given, in turn, through its public API on request objects (no HTTP, so that the
+// process holds nothing but the app and its caches):
+// - bearer tokens from a pool of BEARER_POOL validly signed ones, far more than the verified-token cache
+//   holds (1,000): every request misses, verifies (RS256) and goes into the cache, evicting another,
+//   exactly as with distinct tokens (minting a million RS256 tokens would take most of an hour);
+// - session cookies, each set sealed afresh: a million distinct sealed values through the codec's
+//   memory of opened cookies (1,000);
+// - forged bearer tokens, each distinct (a payload the signature does not match): verified and refused.
+// RSS is read after a warm-up and then every CHUNK requests, each time after a full garbage collection
+// (`--expose-gc`, which `npm run bench` passes; without it the readings include garbage not yet
+// collected, and the output says so): what the process keeps, not how much garbage it has made.
+// "flat" compares the second half's end with its start.
+import { randomBytes } from 'node:crypto'
+import Fastify from 'fastify'
+import fastifyCognito from '../dist/index.js'
+import { createTestPool, sessionCookieHeader } from '../dist/testing/index.js'
+
+const QUICK = process.env.BENCH_QUICK === '1'
+const TOTAL = QUICK ? 100_000 : 1_000_000
+const CHUNK = TOTAL / 20
+const BEARER_POOL = 5000
+const MB = 1024 * 1024
+
+export async function measureMemory () {
+  const pool = await createTestPool()
+  const app = Fastify({ logger: false })
+  await app.register(fastifyCognito, { ...pool.pluginOptions(), redirectToLogin: false })
+  await app.ready()
+  const guard = app.cognito.requireGroups(['admin'])
+  const minted = []
+  for (let i = 0; i < BEARER_POOL; i += 100) {
+    minted.push(...await Promise.all(Array.from({ length: 100 }, (_, k) => pool.mintTokens({ username: `user${i + k}`, groups: ['admin'] }))))
+  }
+  const refreshToken = () => `eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.${randomBytes(1360).toString('base64url')}`
+  const [header, payload, signature] = minted[0].accessToken.split('.')
+  const reply = { header () { return this }, setCookie () { return this }, clearCookie () { return this }, redirect () { return this } }
+  const request = (headers) => ({ headers, cognito: null, cookies: undefined, method: 'GET', url: '/page', log: app.log })
+
+  let refused = 0
+  let allowed = 0
+  async function one (i) {
+    const kind = i % 5
+    let headers
+    if (kind < 2) headers = { authorization: `Bearer ${minted[i % BEARER_POOL].accessToken}` }
+    else if (kind < 4) headers = { cookie: sessionCookieHeader(app, { ...minted[(i * 7) % BEARER_POOL], refreshToken: refreshToken() }) }
+    else headers = { authorization: `Bearer ${header}.${payload.slice(0, -8)}${randomBytes(6).toString('base64url')}.${signature}` }
+    try {
+      await guard.call(app, request(headers), reply)
+      allowed++
+    } catch {
+      refused++
+    }
+  }
+
+  for (let i = 0; i < 20_000; i++) await one(i)
+  const samples = []
+  const rss = () => {
+    globalThis.gc?.()
+    return process.memoryUsage().rss / MB
+  }
+  // The warm-up's and the minting's garbage collected, and its pages given back, before the start.
+  rss()
+  await new Promise(resolve => setTimeout(resolve, 200))
+  const startRss = rss()
+  for (let i = 0; i < TOTAL; i++) {
+    await one(i)
+    if ((i + 1) % CHUNK === 0) samples.push(rss())
+  }
+  await app.close()
+  await pool.close()
+  const half = samples[Math.floor(samples.length / 2) - 1]
+  return {
+    requests: TOTAL,
+    allowed,
+    refused,
+    startMb: startRss,
+    maxMb: Math.max(...samples),
+    endMb: samples.at(-1),
+    growthMb: Math.max(...samples) - startRss,
+    secondHalfMb: samples.at(-1) - half,
+    collected: typeof globalThis.gc === 'function',
+    samplesMb: samples.map(v => Math.round(v))
+  }
+}
+
+if (process.send !== undefined) {
+  process.send(await measureMemory().catch(err => ({ error: err.message })))
+  process.disconnect()
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await measureMemory()
+  console.log(`memory over ${r.requests.toLocaleString('en')} distinct credentials (${r.allowed} allowed, ${r.refused} refused): RSS ${r.startMb.toFixed(1)} MB at the start, at most ${r.maxMb.toFixed(1)} MB (+${r.growthMb.toFixed(1)}), ${r.endMb.toFixed(1)} MB at the end; second half ${r.secondHalfMb >= 0 ? '+' : ''}${r.secondHalfMb.toFixed(1)} MB`)
+  console.log(`samples (MB): ${r.samplesMb.join(' ')}${r.collected ? '' : ' (without --expose-gc: the readings include uncollected garbage)'}`)
+}
