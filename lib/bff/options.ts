@@ -137,7 +137,6 @@ function resolveProxy (raw: unknown, index: number): BffProxy {
 }
 
 export function resolveBffOptions (options: CognitoBffOptions): BffConfig {
-  if (options === null || typeof options !== 'object') fail('options', 'must be an object')
   if (!Array.isArray(options.proxies)) fail('proxies', 'must be a list of { prefix, upstream }')
   const proxies = options.proxies.map(resolveProxy)
   const csrfHeader = options.csrfHeader ?? 'x-csrf'

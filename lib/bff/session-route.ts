@@ -34,7 +34,7 @@ export interface BffUser {
 }
 
 function userOf (identity: CognitoIdentity, userClaims: readonly string[]): BffUser {
-  const claims: Record<string, unknown> = identity.idToken ?? (identity.source === 'alb' ? identity.albData : {})
+  const claims: Record<string, unknown> = identity.idToken ?? {}
   const user: BffUser = { sub: identity.sub, username: identity.username, groups: identity.groups }
   if (typeof claims.email === 'string') user.email = claims.email
   if (typeof claims.email_verified === 'boolean') user.emailVerified = claims.email_verified

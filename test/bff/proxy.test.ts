@@ -19,7 +19,7 @@ const upstream = await startUpstream(t, (req, res, got) => {
 const { app, base } = await startBffApp(t, pool, idp, {
   proxies: [
     { prefix: '/api/orders', upstream: `${upstream.url}/v1` },
-    { prefix: '/api/admin', upstream: upstream.url, groups: ['admin'] },
+    { prefix: '/api/admin', upstream: upstream.url, groups: ['admin', 'root'], anyGroup: true },
     { prefix: '/api/scoped', upstream: upstream.url, scopes: ['orders/write'] },
     { prefix: '/api/cookies', upstream: upstream.url, allowSetCookie: true }
   ]
