@@ -218,3 +218,5 @@ export const CsrfHeaderError = createError('FST_COGNITO_CSRF_HEADER_REQUIRED', '
 export const UpstreamUnavailableError = createError('FST_COGNITO_UPSTREAM_UNAVAILABLE', 'The upstream API is unavailable', 502)
 /** The upstream of a backend-for-frontend proxy did not answer in time. */
 export const UpstreamTimeoutError = createError('FST_COGNITO_UPSTREAM_TIMEOUT', 'The upstream API did not answer in time', 504)
+/** A WebSocket upgrade under a backend-for-frontend prefix whose proxy does not carry WebSockets (`websocket: false`). */
+export const WebSocketNotProxiedError = createError('FST_COGNITO_WEBSOCKET_NOT_PROXIED', 'WebSocket upgrades are not proxied under %s', 400)

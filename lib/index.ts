@@ -175,7 +175,7 @@ export {
   AccessDeniedError, AuthorizeError, CallerKindError, ClientNotAllowedError, CodeRejectedError, CookieBudgetError, CrossSiteRequestError, CsrfHeaderError, GroupRequiredError, IdpError, IdpTokenError,
   InvalidCallbackError, InvalidLoginRequestError, InvalidOptionError, InvalidTokenError, JwksUnavailableError, LoginTransactionError,
   NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, SessionExpiredError, SessionStoreUnavailableError, StepUpRequiredError,
-  TokenExpiredError, TokenRevokedError, UnauthenticatedError, UpstreamTimeoutError, UpstreamUnavailableError,
+  TokenExpiredError, TokenRevokedError, UnauthenticatedError, UpstreamTimeoutError, UpstreamUnavailableError, WebSocketNotProxiedError,
   isFastifyCognitoError
 } from './errors.js'
 export type * from './types.js'

@@ -13,10 +13,10 @@
 import httpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy'
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
-import { UnauthenticatedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.js'
+import { UnauthenticatedError, UpstreamTimeoutError, UpstreamUnavailableError, WebSocketNotProxiedError } from '../errors.js'
 import type { CognitoInternals } from '../fastify/internals.js'
 import type { FastifyCognito } from '../types.js'
-import { assertNotForged } from './csrf.js'
+import { assertNotForged, isWebSocketUpgrade } from './csrf.js'
 import type { BffConfig, BffProxy } from './options.js'
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1), and the proxy ones: never forwarded, either way. */
@@ -65,6 +65,8 @@ export async function registerProxy (fastify: FastifyInstance, cognito: FastifyC
   const guard: preHandlerAsyncHookHandler = cognito.guard({ ...proxy.guard, redirectToLogin: false, idToken: false })
 
   async function authorize (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // Another prefix's WebSocket support routes every upgrade through Fastify: answer this one, not leave it hanging.
+    if (!proxy.websocket && isWebSocketUpgrade(request)) throw new WebSocketNotProxiedError(proxy.prefix)
     assertNotForged(request, config, internals.appOrigin)
     delete request.headers.authorization
     await guard.call(this, request, reply)

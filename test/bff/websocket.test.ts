@@ -25,7 +25,11 @@ upstream.on('connection', (socket, req) => {
 const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`
 
 const { app, base } = await startBffApp(t, pool, idp, {
-  proxies: [{ prefix: '/live', upstream: `${upstreamUrl}/ws`, websocket: true }, { prefix: '/staff', upstream: upstreamUrl, websocket: true, groups: ['staff'] }]
+  proxies: [
+    { prefix: '/live', upstream: `${upstreamUrl}/ws`, websocket: true },
+    { prefix: '/staff', upstream: upstreamUrl, websocket: true, groups: ['staff'] },
+    { prefix: '/plain', upstream: upstreamUrl }
+  ]
 })
 const tokens = await pool.mintTokens({ username: 'alice' })
 const cookie = cookieHeader(app.cognito.sealSession({ ...tokens, refreshToken: fakeRefreshToken() }))
@@ -50,6 +54,11 @@ t.test('an upgrade from another origin, or with none, is refused (403) even with
   t.equal(await upgradeStatus('/live/chat', { origin: 'https://evil.example', cookie }), 403)
   t.equal(await upgradeStatus('/live/chat', { cookie }), 403)
   t.equal(await upgradeStatus('/staff/chat', { origin: base, cookie }), 403, 'the proxy\'s groups hold for upgrades too')
+  t.equal(upgrades.length, 0)
+})
+
+t.test('an upgrade under a prefix without websocket: true is answered 400, not left hanging', async (t) => {
+  t.equal(await upgradeStatus('/plain/chat', { origin: base, cookie }), 400)
   t.equal(upgrades.length, 0)
 })
 
