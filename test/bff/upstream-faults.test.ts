@@ -3,7 +3,12 @@
  * never a 500 nor a hang; server-sent events stream through as they come.
  */
 import t from 'tap'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer as createHttpsServer } from 'node:https'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
 import { fakeRefreshToken, startPoolWithTokenEndpoint } from '../helpers/token-endpoint.js'
@@ -31,12 +36,27 @@ const events = await startUpstream(t, (_req, res) => {
   events.server.once('finish-stream', () => res.end('data: last\n\n'))
 })
 
+/** An https upstream whose certificate no CA vouches for (made by openssl, when installed). */
+async function selfSignedUpstream (): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'bff-tls-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' })
+  const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => { res.end('{"reached":true}') })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise(resolve => { server.closeAllConnections(); server.close(resolve) }))
+  return `https://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+const noOpenssl = existsSync('/usr/bin/openssl') ? false : 'openssl not installed at /usr/bin/openssl: run apt-get install openssl'
+const untrusted = noOpenssl === false ? await selfSignedUpstream() : 'https://127.0.0.1:9'
+
 const { app, base } = await startBffApp(t, pool, idp, {
   proxies: [
     { prefix: '/down', upstream: `http://127.0.0.1:${await closedPort()}` },
     { prefix: '/slow', upstream: hanging.url, timeout: 300 },
     { prefix: '/reset', upstream: resetting.url },
-    { prefix: '/events', upstream: events.url, timeout: 300 }
+    { prefix: '/events', upstream: events.url, timeout: 300 },
+    { prefix: '/tls', upstream: untrusted }
   ]
 })
 const cookie = cookieHeader(app.cognito.sealSession({ ...await pool.mintTokens({ username: 'alice' }), refreshToken: fakeRefreshToken() }))
@@ -65,6 +85,12 @@ t.test('an upstream that never answers: 504 FST_COGNITO_UPSTREAM_TIMEOUT, after 
 
 t.test('an upstream that drops the connection: 502', async (t) => {
   const res = await call('/reset/x')
+  t.equal(res.status, 502)
+  t.equal(res.code, 'FST_COGNITO_UPSTREAM_UNAVAILABLE')
+})
+
+t.test('an https upstream whose certificate does not verify gets no token: 502', { skip: noOpenssl }, async (t) => {
+  const res = await call('/tls/x')
   t.equal(res.status, 502)
   t.equal(res.code, 'FST_COGNITO_UPSTREAM_UNAVAILABLE')
 })
