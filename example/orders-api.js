@@ -29,8 +29,10 @@ export async function buildOrdersApi ({ plugin, cognito, logger }) {
 
   api.get('/orders', { preHandler: reader }, async () => ({ orders }))
 
-  api.post('/orders', { preHandler: api.cognito.requireAnyGroup(['admin', 'editor']) }, async (request, reply) => {
-    const order = { id: `o-${1001 + orders.length}`, total: Number(request.body?.total) || 0, by: request.cognito.username }
+  const newOrder = { type: 'object', required: ['total'], properties: { total: { type: 'number', minimum: 0 } } }
+  // Guarded in route configuration: the guard runs in onRequest, before the body is read and validated.
+  api.post('/orders', { schema: { body: newOrder }, config: { cognito: { groups: ['admin', 'editor'], anyGroup: true } } }, async (request, reply) => {
+    const order = { id: `o-${1001 + orders.length}`, total: request.body.total, by: request.cognito.username }
     orders.push(order)
     return reply.code(201).send(order)
   })

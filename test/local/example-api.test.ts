@@ -8,6 +8,7 @@ import fastifyCognito from '../../lib/index.js'
 import { startLocalCognito } from '../../lib/local/index.js'
 import { buildOrdersApi } from '../../example/orders-api.js'
 import { appUris, localPluginOptions } from '../helpers/local-app.js'
+import { signInForTokens } from '../helpers/local-cognito.js'
 
 t.test('a machine with orders/read calls the example API with a client credentials token; no token is a 401', async (t) => {
   const appUrl = 'http://localhost:3000'
@@ -34,4 +35,12 @@ t.test('a machine with orders/read calls the example API with a client credentia
   t.equal((await api.inject({ url: '/orders' })).statusCode, 401)
   t.equal((await api.inject({ url: '/orders', cookies: api.cognito.sealSession({ accessToken: 'x' }) })).statusCode, 401, 'no cookie session here')
   t.equal((await api.inject({ method: 'POST', url: '/orders', headers: { authorization: `Bearer ${await machineToken('orders/read')}` } })).statusCode, 403, 'placing orders is for users of a group')
+
+  const alice = { authorization: `Bearer ${(await signInForTokens(local, { username: 'alice' })).access_token}` }
+  const placed = await api.inject({ method: 'POST', url: '/orders', headers: alice, payload: { total: 5 } })
+  t.equal(placed.statusCode, 201)
+  t.match(placed.json(), { by: 'alice', total: 5 })
+  t.equal((await api.inject({ method: 'POST', url: '/orders', headers: alice, payload: { total: 'five' } })).statusCode, 400, 'the body is validated, after the guard')
+  const bob = { authorization: `Bearer ${(await signInForTokens(local, { username: 'bob' })).access_token}` }
+  t.equal((await api.inject({ method: 'POST', url: '/orders', headers: bob, payload: { total: 5 } })).statusCode, 403, 'bob has no group')
 })
