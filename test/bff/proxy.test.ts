@@ -98,3 +98,14 @@ t.test('the proxy\'s groups and scopes are checked before anything is sent (403)
   const writer = await session({ username: 'w', scopes: ['openid', 'orders/write'] })
   t.equal((await app.inject({ url: '/api/scoped/x', cookies: writer.cookies, headers: fromTheApp(base) })).statusCode, 200)
 })
+
+t.test('a path that climbs out of the prefix never leaves the upstream\'s base path', async (t) => {
+  const { cookies } = await session()
+  const from = upstream.received.length
+  for (const path of ['/api/orders/..%2f..%2fadmin', '/api/orders/%2e%2e/%2e%2e/admin', '/api/orders/..%5c..%5cadmin', '/api/orders/../../admin']) {
+    const res = await app.inject({ url: path, cookies, headers: fromTheApp(base) })
+    // Refused by the proxy (400), or normalised by Fastify's router into a path no proxy serves (404).
+    t.ok(res.statusCode === 400 || res.statusCode === 404, `${path}: ${res.statusCode}`)
+  }
+  t.equal(upstream.received.length, from, 'nothing reached the upstream')
+})

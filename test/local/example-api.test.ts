@@ -1,6 +1,7 @@
 /**
  * The example's orders API, as `npm run example` shows it: the stand-in's machine client gets a token with
- * the client credentials grant and calls `/orders`; a request without a token is refused, and so is a
+ * the client credentials grant and calls `/orders`; users signed in at the stand-in read and (with a group)
+ * place orders; a request without a token is refused, and so is a
  * session cookie (the API takes bearer tokens only).
  */
 import t from 'tap'
@@ -10,7 +11,7 @@ import { buildOrdersApi } from '../../example/orders-api.js'
 import { appUris, localPluginOptions } from '../helpers/local-app.js'
 import { signInForTokens } from '../helpers/local-cognito.js'
 
-t.test('a machine with orders/read calls the example API with a client credentials token; no token is a 401', async (t) => {
+t.test('the orders API: machines with orders/read and signed-in users read, users of a group place orders; no token and cookies are refused', async (t) => {
   const appUrl = 'http://localhost:3000'
   const local = await startLocalCognito({ userPoolId: 'us-east-1_ExampleApi', ...appUris(appUrl) })
   t.teardown(() => local.close())
@@ -37,6 +38,7 @@ t.test('a machine with orders/read calls the example API with a client credentia
   t.equal((await api.inject({ method: 'POST', url: '/orders', headers: { authorization: `Bearer ${await machineToken('orders/read')}` } })).statusCode, 403, 'placing orders is for users of a group')
 
   const alice = { authorization: `Bearer ${(await signInForTokens(local, { username: 'alice' })).access_token}` }
+  t.equal((await api.inject({ url: '/orders', headers: alice })).statusCode, 200, 'a signed-in user reads')
   const placed = await api.inject({ method: 'POST', url: '/orders', headers: alice, payload: { total: 5 } })
   t.equal(placed.statusCode, 201)
   t.match(placed.json(), { by: 'alice', total: 5 })
