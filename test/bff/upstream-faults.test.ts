@@ -6,26 +6,17 @@ import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createHttpsServer } from 'node:https'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
 import { fakeRefreshToken, startPoolWithTokenEndpoint } from '../helpers/token-endpoint.js'
 import { cookieHeader } from '../helpers/cookies.js'
+import { freePort } from '../helpers/redis.js'
 import { sleep } from '../helpers/sleep.js'
 import { fromTheApp, startBffApp, startUpstream } from '../helpers/bff.js'
 
 const { pool, idp } = await startPoolWithTokenEndpoint(t)
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
 
 const hanging = await startUpstream(t, () => { /* never answers */ })
 const resetting = await startUpstream(t, (req) => { req.socket.destroy() })
@@ -52,7 +43,7 @@ const untrusted = noOpenssl === false ? await selfSignedUpstream() : 'https://12
 
 const { app, base } = await startBffApp(t, pool, idp, {
   proxies: [
-    { prefix: '/down', upstream: `http://127.0.0.1:${await closedPort()}` },
+    { prefix: '/down', upstream: `http://127.0.0.1:${await freePort()}` },
     { prefix: '/slow', upstream: hanging.url, timeout: 300 },
     { prefix: '/reset', upstream: resetting.url },
     { prefix: '/events', upstream: events.url, timeout: 300 },
