@@ -13,6 +13,10 @@ export interface ExampleAppOptions {
   local: { url: string, users: Array<{ username: string, password: string, groups?: string[] }> } | null
   /** Fastify's logger options, for example `{ level: 'info' }`. */
   logger: FastifyLoggerOptions & { stream?: { write (line: string): void } }
+  /** The backend for frontend plugin (`fastify-cognito/bff`); with `ordersUrl`, it proxies `/api/orders`. */
+  bff?: FastifyPluginAsync<any>
+  /** The orders API's URL (orders-api.js, listening). */
+  ordersUrl?: string
 }
 
 export function buildApp (options: ExampleAppOptions): Promise<FastifyInstance>

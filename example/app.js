@@ -3,10 +3,12 @@
  * builds it in-process.
  *
  * Routes: `/` (home), `/claims` (signed in), `/admin` (group admin), `/edit` (group admin or editor),
- * `/sensitive` (a sign-in at most five minutes old: step-up), `/api/orders` (machines with the
- * `orders/read` scope), `/postlogout` (back home); the plugin
- * mounts `/login`, `/signup`, `/passkeys/add`, `/postlogin` (the callback), `POST /refresh` and `/logout`.
+ * `/sensitive` (a sign-in at most five minutes old: step-up), `/spa` (a single-page app), `/postlogout`
+ * (back home); the plugin mounts `/login`, `/signup`, `/passkeys/add`, `/postlogin` (the callback),
+ * `POST /refresh` and `/logout`; with `bff` and `ordersUrl`, the backend for frontend mounts
+ * `GET /session` and proxies `/api/orders/*` to the orders API (orders-api.js).
  */
+import { readFile } from 'node:fs/promises'
 import Fastify from 'fastify'
 
 /**
@@ -20,8 +22,10 @@ import Fastify from 'fastify'
  * @param {{ url: string, users: Array<{ username: string, password: string, groups?: string[] }> } | null} options.local
  *   the local Cognito stand-in the app uses, named on the home page; `null` for a real user pool
  * @param {object} options.logger Fastify's logger options, for example `{ level: 'info' }`
+ * @param {import('fastify').FastifyPluginAsync<any>} [options.bff] the backend for frontend (`import cognitoBff from 'fastify-cognito/bff'`)
+ * @param {string} [options.ordersUrl] the orders API's URL, which the BFF proxies `/api/orders` to
  */
-export async function buildApp ({ plugin, cognito, server, local, logger }) {
+export async function buildApp ({ plugin, cognito, server, local, logger, bff, ordersUrl }) {
   const app = Fastify({
     logger: {
       ...logger,
@@ -34,6 +38,10 @@ export async function buildApp ({ plugin, cognito, server, local, logger }) {
   app.addHook('onClose', async () => { await new Promise(resolve => server.close(resolve)) })
 
   await app.register(plugin, cognito)
+  if (bff && ordersUrl) {
+    // The single-page app's API calls: the session cookie in, the user's access token out.
+    await app.register(bff, { proxies: [{ prefix: '/api/orders', upstream: `${ordersUrl}/orders` }] })
+  }
 
   // A group or scope refusal as a page for a person, as JSON for a program; everything else as Fastify answers it.
   app.setErrorHandler(async (err, request, reply) => {
@@ -68,11 +76,9 @@ export async function buildApp ({ plugin, cognito, server, local, logger }) {
     signedInAt: new Date(request.cognito.authTime * 1000).toISOString()
   }))
 
-  // An API route for machines: a client credentials token with the orders/read scope (`npm run example` prints a curl line).
-  app.get('/api/orders', { config: { cognito: { kind: 'machine', scopes: ['orders/read'] } } }, async (request) => ({
-    client: request.cognito.clientId,
-    orders: [{ id: 'o-1001', total: 42 }]
-  }))
+  // The single-page app: one static file, plain fetch, no build step.
+  const spa = await readFile(new URL('./spa.html', import.meta.url), 'utf8')
+  app.get('/spa', async (request, reply) => reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(spa))
 
   // Cognito's /logout sends the browser here once its own session is over.
   app.get('/postlogout', async (request, reply) => reply.redirect('/'))
@@ -150,6 +156,7 @@ ${who}
   <li><a href="/admin">/admin</a>: group <code>admin</code> only</li>
   <li><a href="/edit">/edit</a>: group <code>admin</code> or <code>editor</code></li>
   <li><a href="/sensitive">/sensitive</a>: a sign-in at most five minutes old (step-up)</li>
+  <li><a href="/spa">/spa</a>: a single-page app that holds no token (backend for frontend)</li>
   <li><a href="/passkeys/add?returnTo=%2F">/passkeys/add</a>: add a passkey (managed login)</li>
   <li><a href="/logout">/logout</a>: sign out of the app and of Cognito</li>
 </ul>`)

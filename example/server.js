@@ -7,13 +7,19 @@
  *   `AWS_COGNITO_USER_POOL_CLIENT_ID`, `AWS_COGNITO_USER_POOL_CLIENT_SECRET`, `AWS_COGNITO_REDIRECT_URL`,
  *   `AWS_COGNITO_LOGOUT_URL`, `SECRET_KEY`, ...) it uses that user pool.
  *
+ * It also starts the orders API (orders-api.js, a second Fastify app guarded by bearer tokens) on
+ * 127.0.0.1, port `ORDERS_PORT` (default 0: any free port), which the app's backend for frontend proxies
+ * `/api/orders` to, for the single-page app at `/spa`.
+ *
  * Other variables: `HOST` (default 127.0.0.1), `PORT` (default 3000, 0 for any free port),
  * `COGNITO_LOCAL_PORT` (the stand-in's port, default 0: any free port), `LOG_LEVEL` (default info).
  */
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import fastifyCognito, { optionsFromEnv } from 'fastify-cognito'
+import cognitoBff from 'fastify-cognito/bff'
 import { buildApp } from './app.js'
+import { buildOrdersApi } from './orders-api.js'
 
 const env = process.env
 const host = env.HOST || '127.0.0.1'
@@ -23,6 +29,7 @@ const usePool = Boolean(env.AWS_COGNITO_USER_POOL_ID)
 let server
 let local = null
 let app
+let orders
 
 try {
   // Listen first: the callback URL registered with Cognito holds the port, which may be 0 (any free port).
@@ -65,7 +72,10 @@ try {
     })
   }
 
-  app = await buildApp({ plugin: fastifyCognito, cognito, server, local, logger: { level: env.LOG_LEVEL || 'info' } })
+  const logger = { level: env.LOG_LEVEL || 'info' }
+  orders = await buildOrdersApi({ plugin: fastifyCognito, cognito, logger })
+  const ordersUrl = await orders.listen({ host: '127.0.0.1', port: Number(env.ORDERS_PORT || 0) })
+  app = await buildApp({ plugin: fastifyCognito, cognito, server, local, logger, bff: cognitoBff, ordersUrl })
 
   const appUrl = usePool ? new URL(cognito.redirectUri).origin : localUrl
   const callback = new URL(appUrl)
@@ -73,16 +83,16 @@ try {
     console.log(`warning: the callback URL ${cognito.redirectUri} is not this app's port ${server.address().port}: set PORT=${callback.port || 80}`)
   }
   console.log(`
-fastify-cognito example: open ${appUrl}/ in a browser
-  (listening on ${host}:${server.address().port}; Ctrl-C stops it)`)
+fastify-cognito example: open ${appUrl}/ in a browser, and ${appUrl}/spa for the single-page app
+  (listening on ${host}:${server.address().port}; the orders API on ${ordersUrl}; Ctrl-C stops it)`)
   if (local) {
     const users = local.users.map(u => `${u.username} (${u.groups?.length ? `groups ${u.groups.join(', ')}` : 'no group'})`)
     console.log(`  Cognito: the local stand-in at ${local.url}, user pool ${local.userPoolId} (no AWS account needed)
   Demo logins: ${users.join(', ')}; password: ${local.users[0].password}
 
-  A machine calling the API (client credentials grant, then the bearer token):
+  A machine calling the orders API (client credentials grant, then the bearer token):
     TOKEN=$(curl -s -u ${local.clients.machine.clientId}:${local.clients.machine.clientSecret} -d grant_type=client_credentials -d scope=orders/read ${local.domain}/oauth2/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
-    curl -H "Authorization: Bearer $TOKEN" ${appUrl}/api/orders
+    curl -H "Authorization: Bearer $TOKEN" ${ordersUrl}/orders
 `)
   } else {
     console.log(`  Cognito: user pool ${cognito.userPoolId}, hosted UI ${cognito.domain}
@@ -99,6 +109,7 @@ fastify-cognito example: open ${appUrl}/ in a browser
 async function stop () {
   if (app) await app.close()
   else server?.close()
+  await orders?.close()
   await local?.close()
 }
 

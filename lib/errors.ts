@@ -212,3 +212,11 @@ export const SessionExpiredError = createError('FST_COGNITO_SESSION_EXPIRED', 'S
 export const StepUpRequiredError = createError('FST_COGNITO_STEP_UP_REQUIRED', 'A more recent sign-in is required (max_age %s)', 401)
 /** The server-side session store (Redis) did not answer in time or failed: nothing was decided about the session. */
 export const SessionStoreUnavailableError = createError('FST_COGNITO_SESSION_STORE_UNAVAILABLE', 'The session store is unavailable: %s', 503)
+/** A request to a backend-for-frontend proxy without its anti-CSRF header (or with another value than the one configured). */
+export const CsrfHeaderError = createError('FST_COGNITO_CSRF_HEADER_REQUIRED', 'The %s request header is required', 403)
+/** The upstream of a backend-for-frontend proxy could not be reached, or broke off its answer. */
+export const UpstreamUnavailableError = createError('FST_COGNITO_UPSTREAM_UNAVAILABLE', 'The upstream API is unavailable', 502)
+/** The upstream of a backend-for-frontend proxy did not answer in time. */
+export const UpstreamTimeoutError = createError('FST_COGNITO_UPSTREAM_TIMEOUT', 'The upstream API did not answer in time', 504)
+/** A WebSocket upgrade under a backend-for-frontend prefix whose proxy does not carry WebSockets (`websocket: false`). */
+export const WebSocketNotProxiedError = createError('FST_COGNITO_WEBSOCKET_NOT_PROXIED', 'WebSocket upgrades are not proxied under %s', 400)

@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify'
 import { InvalidOptionError } from './errors.js'
 import { atLeastOne, createGuardFactory, type GuardFactory } from './fastify/guards.js'
 import { apiMethods } from './fastify/api.js'
+import { INTERNALS, type CognitoInternals } from './fastify/internals.js'
 import { startLogin } from './fastify/login-routes.js'
 import { cognitoOpenapi, cookieBaseName, routeHooks, routeSchemas, schemeLabels, securityOf, type GuardDoc } from './fastify/openapi.js'
 import { routesPlugin } from './fastify/routes.js'
@@ -116,6 +117,12 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
     openapi: cognitoOpenapi(cookieBaseName(options), config.cookie.names.access, config.tokenSources),
     ...apiMethods(config, verifier, lifecycle, userInfo, machine)
   }
+  const internals: CognitoInternals = {
+    appOrigin: config.appOrigin,
+    loginPath: config.publicPaths.login,
+    logoutPath: config.routes.logout === false ? false : fastify.prefix + config.routes.logout
+  }
+  Object.defineProperty(decorator, INTERNALS, { value: internals })
   fastify.decorateRequest('cognito', null)
   fastify.decorate('cognito', decorator)
 
@@ -165,10 +172,10 @@ export { optionsFromEnv } from './env.js'
 export { openapiSecuritySchemes } from './fastify/openapi.js'
 // The coded errors, for `instanceof` and `error.code` in an app's error handler; the mapping helpers stay internal.
 export {
-  AccessDeniedError, AuthorizeError, CallerKindError, ClientNotAllowedError, CodeRejectedError, CookieBudgetError, CrossSiteRequestError, GroupRequiredError, IdpError, IdpTokenError,
+  AccessDeniedError, AuthorizeError, CallerKindError, ClientNotAllowedError, CodeRejectedError, CookieBudgetError, CrossSiteRequestError, CsrfHeaderError, GroupRequiredError, IdpError, IdpTokenError,
   InvalidCallbackError, InvalidLoginRequestError, InvalidOptionError, InvalidTokenError, JwksUnavailableError, LoginTransactionError,
   NoRefreshTokenError, NonceMismatchError, RefreshRejectedError, ScopeRequiredError, SessionExpiredError, SessionStoreUnavailableError, StepUpRequiredError,
-  TokenExpiredError, TokenRevokedError, UnauthenticatedError,
+  TokenExpiredError, TokenRevokedError, UnauthenticatedError, UpstreamTimeoutError, UpstreamUnavailableError, WebSocketNotProxiedError,
   isFastifyCognitoError
 } from './errors.js'
 export type * from './types.js'

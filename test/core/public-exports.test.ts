@@ -8,7 +8,7 @@ t.test('the package exports the plugin, optionsFromEnv, openapiSecuritySchemes a
   const names = Object.keys(api).sort()
   const errors = names.filter(isErrorClass)
   t.same(names.filter(name => !isErrorClass(name)), ['default', 'fastifyCognito', 'isFastifyCognitoError', 'openapiSecuritySchemes', 'optionsFromEnv'])
-  t.equal(errors.length, 26)
+  t.equal(errors.length, 30)
   t.equal(api.default, api.fastifyCognito)
 })
 
