@@ -121,6 +121,9 @@ try {
   if (config !== undefined && internals.Verifier !== undefined && internals.JwksCache !== undefined) {
     jwks = new internals.JwksCache({ jwksUri: config.jwksUri, timeout: config.jwks.timeout, cooldown: config.jwks.cooldown, maxAge: config.jwks.maxAge, dispatcher: undefined })
     state.verifier = new internals.Verifier(config, jwks)
+    // Warm: both tokens verified once, as the guard's first request does; the steps below are lookups.
+    await state.verifier.verifyAccessToken(tokens.accessToken)
+    await state.verifier.verifyIdToken(tokens.idToken)
     have.add('verifier')
   }
   if (internals.buildIdentity !== undefined) have.add('buildIdentity')

@@ -1,10 +1,10 @@
 // A CPU profile of one guarded route under load, for finding where the guard's time goes (not a
 // benchmark: `npm run bench` measures). Usage, after `npm run build`:
-//   node bench/profile.js <bearer|cookie|identify> [seconds]
+//   taskset -c 0 node bench/profile.js <bearer|cookie|identify> [seconds]
 // The app runs in this process under the V8 inspector's profiler; autocannon runs in a child process.
 // It prints the functions with the most self time, and writes the profile to bench/results/<mode>.cpuprofile
 // (open it in Chrome's DevTools for the full picture).
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
@@ -39,7 +39,10 @@ await session.post('Profiler.setSamplingInterval', { interval: 100 })
 await session.post('Profiler.start')
 const args = ['-c', '50', '-d', String(seconds), '--json']
 for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`)
-const child = spawn(process.execPath, [new URL('../node_modules/autocannon/autocannon.js', import.meta.url).pathname, ...args, url], { stdio: ['ignore', 'pipe', 'ignore'] })
+// Where taskset is, the load runs on core 1 (run this script with `taskset -c 0` to keep the app on core 0).
+const cannon = [process.execPath, new URL('../node_modules/autocannon/autocannon.js', import.meta.url).pathname, ...args, url]
+const pinned = spawnSync('taskset', ['-c', '1', 'true']).status === 0
+const child = pinned ? spawn('taskset', ['-c', '1', ...cannon], { stdio: ['ignore', 'pipe', 'ignore'] }) : spawn(cannon[0], cannon.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] })
 let out = ''
 child.stdout.on('data', chunk => { out += chunk })
 await new Promise(resolve => child.on('exit', resolve))

@@ -51,3 +51,20 @@ t.test('a long-key map is bounded and keeps deadlines', async (t) => {
   map.set(long('z', TAIL), 1, Date.now() - 1)
   t.equal(map.get(long('z', TAIL)), undefined, 'past its deadline')
 })
+
+t.test('an LRU map moves a hit only once it has aged past a quarter of the size; a hit entry outlives three quarters of the size in new entries', async (t) => {
+  const map = new LruMap<number, number>(8)
+  for (let i = 0; i < 8; i++) map.set(i, i)
+  t.equal(map.get(0), 0, 'the oldest, read: moved to the most recent end')
+  map.set(8, 8)
+  t.equal(map.get(1), undefined, 'so 1, not 0, was evicted')
+  t.equal(map.get(7), 7, 'a recent entry, read: left where it is (two placements after it)')
+  for (let i = 9; i < 14; i++) map.set(i, i)
+  t.equal(map.size, 8)
+  t.equal(map.get(7), 7, 'five new entries later, still there')
+  for (let i = 14; i < 30; i++) {
+    map.set(i, i)
+    t.equal(map.get(i), i, 'the newest entry is always there')
+  }
+  t.equal(map.size, 8, 'bounded')
+})
