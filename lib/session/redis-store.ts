@@ -32,6 +32,7 @@ export class RedisSessionStore implements ServerSessionStore {
   readonly #keys: KeyLayout
   readonly #cache: SessionCache<Cached>
   readonly #requests = new WeakMap<FastifyRequest, Promise<Loaded | undefined>>()
+  readonly #refs = new WeakMap<object, SessionRef>()
   /** Writes `seal` left running, by handle: a request naming one waits for it. */
   readonly #pending = new Map<string, Promise<void>>()
   /** This instance's renewals, by handle: its other requests wait for them rather than for the Redis lock. */
@@ -62,9 +63,7 @@ export class RedisSessionStore implements ServerSessionStore {
     this.#cache.forget(handle)
   }
 
-  get cacheSize (): number {
-    return this.#cache.size
-  }
+  get cacheSize (): number { return this.#cache.size }
 
   async read (request: FastifyRequest, kind: TokenKind): Promise<Opened<string> | undefined> {
     const loaded = await this.#load(request)
@@ -219,14 +218,15 @@ export class RedisSessionStore implements ServerSessionStore {
     return now
   }
 
-  /** The session the request's cookie names; `undefined` when there is none, or it is tampered, foreign or too old. */
+  /** The session the request's cookie names (one ref per opened cookie, which the codec remembers: its handle is a hash); `undefined` when there is none, or it is tampered, foreign or too old. */
   #ref (request: FastifyRequest): SessionRef | undefined {
     const sealed = this.#ctx.layout.cookies(request)[this.#ctx.cookieName]
-    if (sealed === undefined || sealed === '') return undefined
-    const opened = this.#ctx.codec.open('sid', sealed, request.log)
+    const opened = sealed === undefined || sealed === '' ? undefined : this.#ctx.codec.open('sid', sealed, request.log)
     const value = opened?.value as { s?: unknown, u?: unknown } | undefined
-    if (typeof value?.s !== 'string' || typeof value.u !== 'string') return undefined
-    return { sid: value.s, sub: value.u, handle: handleOf(value.s), rotated: (opened as Opened<unknown>).rotated }
+    if (opened === undefined || typeof value?.s !== 'string' || typeof value.u !== 'string') return undefined
+    let ref = this.#refs.get(opened)
+    if (ref === undefined) this.#refs.set(opened, ref = Object.freeze({ sid: value.s, sub: value.u, handle: handleOf(value.s), rotated: opened.rotated }))
+    return ref
   }
 
   /** The record from Redis (cached when nothing changed meanwhile); `undefined` when unknown, expired or not ours. */
