@@ -48,6 +48,7 @@ child.stdout.on('data', chunk => { out += chunk })
 await new Promise(resolve => child.on('exit', resolve))
 const { profile } = await session.post('Profiler.stop')
 await app.close()
+await pool.close()
 
 const result = JSON.parse(out)
 await mkdir(new URL('./results/', import.meta.url), { recursive: true })
