@@ -54,20 +54,16 @@ export class Verifier {
     return this.#cache.size
   }
 
-  /**
-   * A user's or a machine's access token of an accepted client; `ownClient` narrows that to this
-   * app's client (the tokens of browser sessions).
-   */
-  async verifyAccessToken (token: string, { ownClient = false }: { ownClient?: boolean } = {}): Promise<CognitoAccessTokenClaims | CognitoMachineAccessTokenClaims> {
-    const claims = await this.#verify(token, 'access') as CognitoAccessTokenClaims
-    if (ownClient && claims.client_id !== this.#config.clientId) throw new InvalidTokenError('client_id is not this app client')
-    return claims
+  /** A user's or a machine's access token of an accepted client. */
+  async verifyAccessToken (token: string): Promise<CognitoAccessTokenClaims | CognitoMachineAccessTokenClaims> {
+    return await this.#verify(token, 'access') as CognitoAccessTokenClaims
   }
 
   /** A user's access token of this app's own client: what a browser session and the grants hold. */
   async verifySessionAccessToken (token: string): Promise<CognitoAccessTokenClaims> {
-    const claims = await this.verifyAccessToken(token, { ownClient: true })
-    if (isMachineToken(claims)) throw new InvalidTokenError('a machine token is not a user session')
+    const claims = await this.verifyAccessToken(token)
+    const refusal = this.#notASession(claims)
+    if (refusal !== undefined) throw new InvalidTokenError(refusal)
     return claims as CognitoAccessTokenClaims
   }
 
@@ -79,18 +75,24 @@ export class Verifier {
 
   /** {@link verifyAccessToken}'s claims when the token was verified before and is still good; else `undefined`. */
   cachedAccessToken (token: string): CognitoAccessTokenClaims | CognitoMachineAccessTokenClaims | undefined {
-    return this.#cached(token, 'access', Math.floor(Date.now() / 1000)) as CognitoAccessTokenClaims | undefined
+    return this.#cached(token, 'access') as CognitoAccessTokenClaims | undefined
   }
 
   /** {@link verifySessionAccessToken}'s claims when the token was verified before and is still good; else `undefined`. */
   cachedSessionAccessToken (token: string): CognitoAccessTokenClaims | undefined {
     const claims = this.cachedAccessToken(token)
-    return claims !== undefined && claims.client_id === this.#config.clientId && !isMachineToken(claims) ? claims as CognitoAccessTokenClaims : undefined
+    return claims !== undefined && this.#notASession(claims) === undefined ? claims as CognitoAccessTokenClaims : undefined
   }
 
   /** {@link verifyIdToken}'s claims (no nonce) when the token was verified before and is still good; else `undefined`. */
   cachedIdToken (token: string): CognitoIdTokenClaims | undefined {
-    return this.#cached(token, 'id', Math.floor(Date.now() / 1000)) as CognitoIdTokenClaims | undefined
+    return this.#cached(token, 'id') as CognitoIdTokenClaims | undefined
+  }
+
+  /** Why a verified access token is not a browser session's (another app client's, or a machine's); `undefined` when it is one. */
+  #notASession (claims: CognitoAccessTokenClaims | CognitoMachineAccessTokenClaims): string | undefined {
+    if (claims.client_id !== this.#config.clientId) return 'client_id is not this app client'
+    return isMachineToken(claims) ? 'a machine token is not a user session' : undefined
   }
 
   /** A cache entry for this very token and use, while its key is in the JWKS. */
@@ -99,9 +101,9 @@ export class Verifier {
     return entry !== undefined && entry.use === use && this.#jwks.hasKid(entry.kid) ? entry : undefined
   }
 
-  #cached (token: string, use: TokenUse, now: number): JWTPayload | undefined {
+  #cached (token: string, use: TokenUse): JWTPayload | undefined {
     const entry = this.#entry(token, use)
-    return entry !== undefined && entry.exp + this.#config.leeway > now ? entry.claims : undefined
+    return entry !== undefined && entry.exp + this.#config.leeway > Math.floor(Date.now() / 1000) ? entry.claims : undefined
   }
 
   async #verify (token: string, use: TokenUse): Promise<JWTPayload> {

@@ -54,14 +54,10 @@ export class RedisSessionStore implements ServerSessionStore {
   }
 
   /** The message every instance hears when a session changes here. */
-  message (handle: string): string {
-    return this.#cache.message(handle)
-  }
+  message (handle: string): string { return this.#cache.message(handle) }
 
   /** A session changed or ended here: drop this instance's copy and whatever is being loaded. */
-  forget (handle: string): void {
-    this.#cache.forget(handle)
-  }
+  forget (handle: string): void { this.#cache.forget(handle) }
 
   get cacheSize (): number { return this.#cache.size }
 
@@ -75,9 +71,8 @@ export class RedisSessionStore implements ServerSessionStore {
   readNow (request: FastifyRequest, kind: TokenKind): Opened<string> | null | undefined {
     const ref = this.#ref(request)
     if (ref === undefined) return null
-    const hit = ref.rotated || this.#pending.has(ref.handle) || this.#requests.has(request) ? undefined : this.#cache.get(ref.handle)
+    const hit = ref.rotated || this.#pending.has(ref.handle) || this.#requests.has(request) ? undefined : this.#cached(ref)
     if (hit === undefined) return undefined
-    hit.seen = this.#touch(ref, hit.seen, Date.now())
     const value = tokenOf(hit.record, kind)
     return value === undefined ? null : { value, rotated: false }
   }
@@ -200,15 +195,20 @@ export class RedisSessionStore implements ServerSessionStore {
     const ref = this.#ref(request)
     if (ref === undefined) return undefined
     await this.#pending.get(ref.handle)
-    const now = Date.now()
-    const hit = this.#cache.get(ref.handle, now)
-    if (hit !== undefined) {
-      const seen = hit.seen
-      hit.seen = this.#touch(ref, hit.seen, now)
-      return { ref, record: hit.record, seen }
-    }
+    const hit = this.#cached(ref)
+    if (hit !== undefined) return { ref, ...hit }
     const fetched = await this.#fetchSeen(ref)
     return { ref, record: fetched?.record, seen: fetched?.seen }
+  }
+
+  /** The session from this instance's cache, the use recorded; `seen` is the last use before this one. */
+  #cached (ref: SessionRef): Cached | undefined {
+    const now = Date.now()
+    const hit = this.#cache.get(ref.handle, now)
+    if (hit === undefined) return undefined
+    const seen = hit.seen
+    hit.seen = this.#touch(ref, seen, now)
+    return { record: hit.record, seen }
   }
 
   /** Writes "last seen" at most once per touch interval, in the background: a failure costs nothing but the date. */

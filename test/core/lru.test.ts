@@ -29,7 +29,7 @@ t.test('a long-key map answers only the whole key, even for keys that share thei
   const twin = long('y', TAIL)
   map.set(first, 'first')
   t.equal(map.get(first), 'first')
-  t.equal(map.get(`${first}`.slice(0)), 'first', 'an equal string that is another object')
+  t.equal(map.get(first.split('').join('')), 'first', 'an equal string that is another object')
   t.equal(map.get(twin), undefined, 'same tail, other key: a miss')
   map.delete(twin)
   t.equal(map.get(first), 'first', 'deleting the twin leaves the stored key')

@@ -65,7 +65,7 @@ t.test('a guard knows a cached bearer token however the Authorization header spe
     routes: (app) => app.get('/me', { preHandler: app.cognito.authenticate }, async (request) => ({ user: request.cognito?.username }))
   })
   const token = await pool.mintAccessToken({ username: 'alice' })
-  for (const authorization of [`Bearer ${token}`, `Bearer ${token}`, `bearer ${token}`, `Bearer   ${token}`, `BEARER ${token}  `]) {
+  for (const authorization of [`Bearer ${token}`, `bEaReR ${token}`, `bearer ${token}`, `Bearer   ${token}`, `BEARER ${token}  `]) {
     const res = await app.inject({ url: '/me', headers: { authorization } })
     t.equal(res.statusCode, 200, JSON.stringify(authorization.replace(token, '<token>')))
     t.same(res.json(), { user: 'alice' })
