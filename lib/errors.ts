@@ -1,9 +1,12 @@
 /**
  * Every error the plugin raises, with a stable `FST_COGNITO_*` code and an HTTP status, and the one
- * place where lower-level errors (jose, undici, the token endpoint) are mapped to them.
+ * place where lower-level errors (aws-jwt-verify, undici, the token endpoint) are mapped to them.
  */
 import createError from '@fastify/error'
-import { errors as joseErrors } from 'jose'
+import {
+  JwkInvalidKtyError, JwtExpiredError, JwtInvalidIssuerError, JwtInvalidSignatureAlgorithmError, JwtInvalidSignatureError,
+  JwtNotBeforeError, JwtWithoutValidKidError, KidNotFoundInJwksError, ParameterValidationError
+} from 'aws-jwt-verify/error'
 
 /** A registration-time option problem: `ready()` fails with it. */
 export const InvalidOptionError = createError('FST_COGNITO_INVALID_OPTION', 'fastify-cognito: option %s', 500, TypeError)
@@ -94,17 +97,28 @@ export function safeErrorCode (value: unknown): string {
  */
 export function toVerificationError (err: unknown): Error {
   if (err instanceof JwksFetchError) return new JwksUnavailableError(err.message, { cause: err })
-  if (err instanceof joseErrors.JWTExpired) return new TokenExpiredError({ cause: err })
+  if (err instanceof JwtExpiredError) return new TokenExpiredError({ cause: err })
   if (isFastifyCognitoError(err)) return err
-  const reason = err instanceof joseErrors.JOSEError ? err.code : 'malformed token'
-  return new InvalidTokenError(reason, { cause: err })
+  return new InvalidTokenError(refusalReason(err), { cause: err })
+}
+
+/**
+ * The reason an InvalidTokenError gives for one of aws-jwt-verify's refusals. Its messages quote the
+ * token's own values; the reason given back is fixed by the kind of error.
+ */
+function refusalReason (err: unknown): string {
+  if (err instanceof JwtInvalidSignatureError) return 'signature does not verify'
+  if (err instanceof JwtInvalidSignatureAlgorithmError || err instanceof JwkInvalidKtyError) return 'alg is not RS256'
+  if (err instanceof KidNotFoundInJwksError || err instanceof JwtWithoutValidKidError) return 'no key of the pool matches the token\'s kid'
+  // The only ParameterValidationError a token can cause: its iss is not a configured issuer.
+  if (err instanceof JwtInvalidIssuerError || err instanceof ParameterValidationError) return 'iss is not this user pool'
+  if (err instanceof JwtNotBeforeError) return 'nbf is in the future'
+  return 'malformed token'
 }
 
 /** Maps a failed JWKS fetch (transport, HTTP status, not a key set) to the cache's error. */
 export function toJwksFetchError (err: unknown): JwksFetchError {
-  const reason = err instanceof TransportError
-    ? err.reason
-    : err instanceof joseErrors.JWKSInvalid || err instanceof SyntaxError ? 'answered something that is not a key set' : (err as Error).message
+  const reason = err instanceof TransportError ? err.reason : (err as Error).message
   return new JwksFetchError(`JWKS fetch failed: ${reason}`, { cause: err })
 }
 

@@ -2,9 +2,12 @@
  * The pool's JWKS, fetched once and kept: refetched on an unknown `kid` at most once per cooldown,
  * refreshed in the background when older than `maxAge`, and kept serving while Cognito's JWKS
  * endpoint is down. Concurrent callers share one fetch.
+ *
+ * What it keeps is the usable part of the answer: RS256 signing keys of 2048 bits or more, each
+ * pinned to `alg: RS256`, so the verifier (aws-jwt-verify) accepts no other algorithm with them.
  */
-import { createLocalJWKSet, errors as joseErrors } from 'jose'
-import type { CryptoKey, JSONWebKeySet, JWK, JWTHeaderParameters, FlattenedJWSInput } from 'jose'
+import { createPublicKey } from 'node:crypto'
+import type { JWK } from 'jose'
 import { JwksFetchError, toJwksFetchError } from '../errors.js'
 import { callCognito, type HttpConfig } from './http.js'
 
@@ -16,12 +19,16 @@ export interface JwksCacheConfig extends HttpConfig {
   onBackgroundError?: (err: Error) => void
 }
 
-type KeyResolver = ReturnType<typeof createLocalJWKSet>
+/** The signing keys kept from one JWKS answer; a new object on every successful fetch. */
+export interface SigningKeySet { readonly keys: readonly SigningJwk[] }
+export interface SigningJwk { readonly kty: 'RSA', readonly kid: string, readonly n: string, readonly e: string, readonly alg: 'RS256', readonly use: 'sig' }
 
 /** A JWKS answer is a few kB; refuse to buffer more. */
 const MAX_BODY = 512 * 1024
 /** A failed fetch of a cold cache is not retried sooner than this, so a flood against a dead JWKS endpoint stays a trickle. */
 const COLD_RETRY_MS = 1000
+/** RFC 7518 §3.3: RS256 keys are 2048 bits or larger. */
+const MIN_RSA_BITS = 2048
 
 /** A key Cognito signs tokens with: RSA, named by a `kid`, for RS256 signatures. */
 export function isSigningKey (key: JWK): boolean {
@@ -29,9 +36,17 @@ export function isSigningKey (key: JWK): boolean {
     (key.alg === undefined || key.alg === 'RS256') && (key.use === undefined || key.use === 'sig')
 }
 
+/** The key as a verifier may use it, or `undefined` when it is shorter than 2048 bits. */
+function usableKey (key: JWK): SigningJwk | undefined {
+  const jwk = { kty: 'RSA', kid: key.kid as string, n: key.n as string, e: key.e as string, alg: 'RS256', use: 'sig' } as const
+  // Node reads any strings as an RSA key (garbage gives a short modulus); it is the length that decides.
+  const { modulusLength } = createPublicKey({ key: jwk, format: 'jwk' }).asymmetricKeyDetails as { modulusLength: number }
+  return modulusLength >= MIN_RSA_BITS ? jwk : undefined
+}
+
 export class JwksCache {
   readonly #config: JwksCacheConfig
-  #resolver: KeyResolver | undefined
+  #keys: SigningKeySet | undefined
   #kids = new Set<string>()
   #fetchedAt = 0
   #lastAttempt = Number.NEGATIVE_INFINITY
@@ -42,24 +57,38 @@ export class JwksCache {
     this.#config = config
   }
 
-  /** jose's key resolver: `jwtVerify(token, cache.getKey, ...)`. */
-  readonly getKey = async (header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
-    // Cognito names the signing key of every token (AWS: "signature by kid"); a token without one is
-    // not Cognito's, even when the set holds a single key that would verify it. No fetch for it either.
-    if (typeof header.kid !== 'string') throw new joseErrors.JWKSNoMatchingKey()
-    const now = Date.now()
-    if (this.#resolver === undefined) {
-      if (this.#lastFailure !== undefined && now - this.#lastAttempt < COLD_RETRY_MS) throw this.#lastFailure
-      await this.#refresh()
-    } else if (now - this.#fetchedAt > this.#config.maxAge && this.#canFetch(now)) {
-      // Stale: refresh in the background and keep answering with the keys we have.
-      this.#refresh().catch((err: Error) => this.#config.onBackgroundError?.(err))
+  /**
+   * The keys held now, without waiting; `undefined` while none were ever fetched. When they are older
+   * than `maxAge` a refresh starts in the background and these keep answering meanwhile.
+   */
+  keysNow (): SigningKeySet | undefined {
+    if (this.#keys !== undefined) {
+      const now = Date.now()
+      if (now - this.#fetchedAt > this.#config.maxAge && this.#canFetch(now)) {
+        this.#refresh().catch((err: Error) => this.#config.onBackgroundError?.(err))
+      }
     }
-    if (!this.#kids.has(header.kid) && this.#canFetch(now)) {
-      // An unknown kid may be a key Cognito has just rotated in: one refetch per cooldown window.
-      await this.#refresh().catch(() => {})
-    }
-    return (this.#resolver as KeyResolver)(header, token) as Promise<CryptoKey>
+    return this.#keys
+  }
+
+  /**
+   * The keys of a cold cache (one {@link keysNow} found empty), fetched: concurrent callers share the
+   * fetch, and one that just failed is rethrown for a second instead of fetched again.
+   */
+  async keys (): Promise<SigningKeySet> {
+    if (this.#lastFailure !== undefined && Date.now() - this.#lastAttempt < COLD_RETRY_MS) throw this.#lastFailure
+    await this.#refresh()
+    return this.#keys as SigningKeySet
+  }
+
+  /**
+   * A token named a `kid` the keys do not hold: it may be a key Cognito has just rotated in, so refetch,
+   * at most once per cooldown. Resolves whether the keys were refetched (a failed refetch keeps the old keys).
+   */
+  async refetchForUnknownKid (): Promise<boolean> {
+    if (!this.#canFetch(Date.now())) return false
+    await this.#refresh().catch(() => {})
+    return true
   }
 
   /** Whether the current key set holds `kid`: a cached verification by a key since removed no longer holds. */
@@ -92,14 +121,15 @@ export class JwksCache {
         maxBody: MAX_BODY
       })
       if (status !== 200) throw new Error(`HTTP ${status}`)
-      const jwks = json as JSONWebKeySet
-      // createLocalJWKSet checks the shape; keys it cannot use simply never match a token.
-      const resolver = createLocalJWKSet(jwks)
-      // A set without one RS256 signing key (empty, or keys of another kind) is a broken answer, not a
-      // rotation: taking it would refuse every token until the next refetch. Keep the keys we have.
-      if (!jwks.keys.some(isSigningKey)) throw new Error('answered no RS256 signing key')
-      this.#resolver = resolver
-      this.#kids = new Set(jwks.keys.map(key => key.kid).filter((kid): kid is string => typeof kid === 'string'))
+      const found = (json as { keys?: unknown } | null)?.keys
+      if (!Array.isArray(found)) throw new Error('answered something that is not a key set')
+      const keys = (found as unknown[]).filter((key): key is JWK => typeof key === 'object' && key !== null && isSigningKey(key as JWK))
+        .map(usableKey).filter((key): key is SigningJwk => key !== undefined)
+      // A set without one usable RS256 signing key (empty, or keys of another kind) is a broken answer,
+      // not a rotation: taking it would refuse every token until the next refetch. Keep the keys we have.
+      if (keys.length === 0) throw new Error('answered no RS256 signing key')
+      this.#keys = Object.freeze({ keys: Object.freeze(keys) })
+      this.#kids = new Set(keys.map(key => key.kid))
       this.#fetchedAt = Date.now()
       this.#lastFailure = undefined
     } catch (err) {

@@ -1,7 +1,12 @@
 /**
- * Cognito's JWT rules on jose (RS256 only; `iss` from configuration; access tokens need
- * `token_use: access` and our `client_id`, ID tokens `token_use: id` and our `aud`; `exp`, `nbf`
- * and `iat` with the leeway), and a bounded cache of tokens already verified.
+ * Cognito's JWT rules (RS256 only; `iss` from configuration; access tokens need `token_use: access`
+ * and our `client_id`, ID tokens `token_use: id` and our `aud`; `exp`, `nbf` and `iat` with the
+ * leeway), and a bounded cache of tokens already verified.
+ *
+ * The signature and the standard claims are aws-jwt-verify's: AWS's verifier for Cognito, which
+ * checks RS256 synchronously with node:crypto, against the keys this plugin's {@link JwksCache}
+ * fetched. (jose verifies through WebCrypto, an asynchronous job on libuv's thread pool per token:
+ * measured, twice the cost of a token never seen.) Cognito's own claims are checked here.
  *
  * A cached verification holds only while its signing key is still in the pool's key set: when the
  * JWKS drops a key, tokens it signed stop verifying at once, not when they expire. Cached claims are
@@ -11,10 +16,13 @@
  * by the same rules, or `undefined` when the token must go through the full (async) verification,
  * which then gives the coded error when there is one.
  */
-import { jwtVerify } from 'jose'
 import type { JWTPayload } from 'jose'
+import { JwtVerifier } from 'aws-jwt-verify'
+import { KidNotFoundInJwksError } from 'aws-jwt-verify/error'
+import type { Jwks } from 'aws-jwt-verify/jwk'
+import type { JwtHeader } from 'aws-jwt-verify/jwt-model'
 import { InvalidTokenError, TokenExpiredError, toVerificationError } from '../errors.js'
-import type { JwksCache } from './jwks-cache.js'
+import type { JwksCache, SigningKeySet } from './jwks-cache.js'
 import { audienceOf, deepFreeze, isMachineToken } from './identity.js'
 import { LongKeyLruMap } from '../util/lru.js'
 import type { CognitoAccessTokenClaims, CognitoIdTokenClaims } from '../types.js'
@@ -22,6 +30,7 @@ import type { CognitoMachineAccessTokenClaims } from '../identity-types.js'
 
 export interface VerifierConfig {
   issuers: readonly string[]
+  jwksUri: string
   clientId: string
   /** Clients whose access tokens are accepted (`clientId` among them); ID tokens are for `clientId` only. */
   accessClientIds: readonly string[]
@@ -35,18 +44,42 @@ export interface VerifierConfig {
 const MAX_TOKEN_LENGTH = 16 * 1024
 
 interface CacheEntry { claims: JWTPayload, exp: number, kid: string, use: TokenUse }
+interface Signed { payload: JWTPayload, kid: string }
 
 type TokenUse = 'access' | 'id'
+
+/** aws-jwt-verify's verifier, configured for the pool's issuers and fed the cached keys. */
+function createEngine (config: VerifierConfig, onHeader: (header: JwtHeader) => void): JwtVerifier<any, any, true> {
+  // One configuration per accepted issuer: aws-jwt-verify refuses any other `iss` before it touches a
+  // key (its key-object cache is indexed by issuer, so an open issuer would let tokens grow it).
+  return JwtVerifier.create(config.issuers.map(issuer => ({
+    issuer,
+    jwksUri: config.jwksUri,
+    audience: null, // Cognito's access tokens carry no aud; ours are checked below
+    graceSeconds: config.leeway,
+    customJwtCheck: ({ header }: { header: JwtHeader }) => onHeader(header)
+  })))
+}
 
 export class Verifier {
   readonly #config: VerifierConfig
   readonly #jwks: JwksCache
   readonly #cache: LongKeyLruMap<CacheEntry>
+  readonly #engine: JwtVerifier<any, any, true>
+  /** The key set the engine holds. */
+  #fed: SigningKeySet | undefined
+  /** The `kid` of the token the engine verified last, set by its custom check: read at once by {@link #verifyNow}. */
+  #kid = ''
 
   constructor (config: VerifierConfig, jwks: JwksCache) {
     this.#config = config
     this.#jwks = jwks
     this.#cache = new LongKeyLruMap(config.tokenCacheSize)
+    this.#engine = createEngine(config, header => {
+      // RFC 7515 §4.1.11: a critical extension not understood means the token is refused. Cognito uses none.
+      if (header.crit !== undefined) throw new InvalidTokenError('crit header is not supported')
+      this.#kid = header.kid as string
+    })
   }
 
   /** How many verified tokens are cached (bounded by `tokenCacheSize`). */
@@ -114,26 +147,51 @@ export class Verifier {
       return cached.claims
     }
     try {
-      if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('malformed token')
-      const { payload, protectedHeader } = await jwtVerify(token, this.#jwks.getKey, {
-        algorithms: ['RS256'],
-        issuer: this.#config.issuers as string[],
-        clockTolerance: this.#config.leeway,
-        requiredClaims: ['sub', 'exp', 'iat', 'token_use'],
-        ...(use === 'id' ? { audience: this.#config.clientId } : {})
-      })
+      // Compact JWS is unpadded base64url (RFC 7515 §2); aws-jwt-verify also takes `=` padding, which
+      // would let one token verify under several spellings.
+      if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || token.includes('=')) throw new InvalidTokenError('malformed token')
+      const { payload, kid } = await this.#signed(token)
       this.#checkCognitoClaims(payload, use, now)
       deepFreeze(payload)
-      this.#cache.set(token, { claims: payload, exp: payload.exp as number, kid: protectedHeader.kid as string, use })
+      this.#cache.set(token, { claims: payload, exp: payload.exp as number, kid, use })
       return payload
     } catch (err) {
       throw toVerificationError(err)
     }
   }
 
+  /** A token whose signature, `iss`, `exp` and `nbf` aws-jwt-verify has checked with the pool's keys, and the `kid` that signed it. */
+  async #signed (token: string): Promise<Signed> {
+    this.#feed(this.#jwks.keysNow() ?? await this.#jwks.keys())
+    try {
+      return this.#verifyNow(token)
+    } catch (err) {
+      // An unknown kid may be a key Cognito has just rotated in: verify again after one refetch (rate-limited by the cache).
+      if (!(err instanceof KidNotFoundInJwksError) || !await this.#jwks.refetchForUnknownKid()) throw err
+      this.#feed(this.#jwks.keysNow() as SigningKeySet)
+      return this.#verifyNow(token)
+    }
+  }
+
+  /** aws-jwt-verify's check, and the kid it recorded, read before any other verification can run. */
+  #verifyNow (token: string): Signed {
+    const payload = this.#engine.verifySync(token)
+    return { payload, kid: this.#kid }
+  }
+
+  #feed (keys: SigningKeySet): void {
+    if (keys === this.#fed) return
+    for (const issuer of this.#config.issuers) this.#engine.cacheJwks(keys as unknown as Jwks, issuer)
+    this.#fed = keys
+  }
+
   #checkCognitoClaims (payload: JWTPayload, use: TokenUse, now: number): void {
-    // jose checks iat's type; a token minted in the future (beyond the leeway) is refused here.
-    if ((payload.iat as number) > now + this.#config.leeway) throw new InvalidTokenError('iat is in the future')
+    const { leeway } = this.#config
+    // aws-jwt-verify checks exp, nbf and iat only when present (exp: expired once the clock passes
+    // exp + leeway; the cache's rule is stricter by under a second, expired once the second is reached).
+    if (typeof payload.exp !== 'number') throw new InvalidTokenError('exp is missing')
+    if (typeof payload.iat !== 'number') throw new InvalidTokenError('iat is missing')
+    if (payload.iat > now + leeway) throw new InvalidTokenError('iat is in the future')
     if (payload.token_use !== use) throw new InvalidTokenError(`token_use is not "${use}"`)
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new InvalidTokenError('sub is missing')
     if (use === 'access') {
@@ -143,8 +201,9 @@ export class Verifier {
       if (typeof payload.username !== 'string' && !isMachineToken(payload)) throw new InvalidTokenError('username is missing')
       const { audience } = this.#config
       if (audience.length > 0 && !audienceOf(payload).some(aud => audience.includes(aud))) throw new InvalidTokenError('aud is not this API')
-    } else if (typeof payload['cognito:username'] !== 'string') {
-      throw new InvalidTokenError('cognito:username is missing')
+    } else {
+      if (!audienceOf(payload).includes(this.#config.clientId)) throw new InvalidTokenError('aud is not this app client')
+      if (typeof payload['cognito:username'] !== 'string') throw new InvalidTokenError('cognito:username is missing')
     }
   }
 }

@@ -114,7 +114,7 @@ t.test('tokens from Cognito that do not verify are a 502 FST_COGNITO_IDP_TOKEN_I
     ['an access token of another client', async () => ({ access_token: await pool.mintAccessToken({ username: 'alice', claims: { client_id: 'x' } }) }), /client_id is not this app client/],
     ['an already expired access token', async () => ({ access_token: await pool.mintAccessToken({ username: 'alice', expiresIn: -60 }) }), /already expired/],
     ['an ID token of another user', async () => ({ access_token: await pool.mintAccessToken({ username: 'alice' }), id_token: await pool.mintIdToken({ username: 'bob' }) }), /different users/],
-    ['an ID token that does not verify', async () => ({ access_token: await pool.mintAccessToken({ username: 'alice' }), id_token: await pool.mintIdToken({ username: 'alice', claims: { aud: 'x' } }) }), /ERR_JWT_CLAIM_VALIDATION_FAILED/]
+    ['an ID token that does not verify', async () => ({ access_token: await pool.mintAccessToken({ username: 'alice' }), id_token: await pool.mintIdToken({ username: 'alice', claims: { aud: 'x' } }) }), /aud is not this app client/]
   ]
   for (const [what, make, message] of cases) {
     idp.setToken('ok')

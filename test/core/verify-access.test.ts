@@ -46,7 +46,8 @@ t.test('an access token of another app client is refused', async (t) => {
 t.test('an access token of another issuer is refused', async (t) => {
   const token = await pool.mintAccessToken({ username: 'alice', claims: { iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other' } })
   const body = await refused(token, 'FST_COGNITO_INVALID_TOKEN')
-  t.match(body.message, 'ERR_JWT_CLAIM_VALIDATION_FAILED')
+  t.match(body.message, 'iss is not this user pool')
+  t.notMatch(body.message, 'us-east-1_Other', 'the reason does not echo the token\'s values')
 })
 
 t.test('additionalIssuers are accepted as well as the issuer', async (t) => {
@@ -88,13 +89,14 @@ t.test('a token that is not yet valid (nbf) is refused', async (t) => {
 
 t.test('tokens missing a Cognito claim are refused', async (t) => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
-    ['no token_use', { token_use: undefined }, 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
-    ['no sub', { sub: undefined }, 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
+    ['no token_use', { token_use: undefined }, 'token_use is not "access"'],
+    ['no sub', { sub: undefined }, 'sub is missing'],
     ['an empty sub', { sub: '' }, 'sub is missing'],
-    ['a sub that is not a string', { sub: 42 }, 'sub is missing'],
+    ['a sub that is not a string', { sub: 42 }, 'malformed token'],
     ['no username', { username: undefined }, 'username is missing'],
-    ['no iat', { iat: undefined }, 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
-    ['no exp', { exp: undefined }, 'ERR_JWT_CLAIM_VALIDATION_FAILED']
+    ['no iat', { iat: undefined }, 'iat is missing'],
+    ['an iat that is not a number', { iat: 'yesterday' }, 'malformed token'],
+    ['no exp', { exp: undefined }, 'exp is missing']
   ]
   for (const [what, claims, message] of cases) {
     const token = await pool.mintAccessToken({ username: 'alice', claims })
@@ -108,14 +110,14 @@ t.test('tokens not signed by the pool with RS256 are refused', async (t) => {
   const good = await pool.mintAccessToken({ username: 'alice' })
   const [header, payload] = good.split('.') as [string, string]
   const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`
-  t.match(await refused(unsigned, 'FST_COGNITO_INVALID_TOKEN'), { message: /ERR_JOSE_ALG_NOT_ALLOWED|ERR_JWS_INVALID/ })
+  t.match(await refused(unsigned, 'FST_COGNITO_INVALID_TOKEN'), { message: /malformed token|alg is not RS256/ })
   const resigned = `${header}.${payload}.${Buffer.alloc(256, 1).toString('base64url')}`
-  t.match(await refused(resigned, 'FST_COGNITO_INVALID_TOKEN'), { message: /ERR_JWS_SIGNATURE_VERIFICATION_FAILED/ })
+  t.match(await refused(resigned, 'FST_COGNITO_INVALID_TOKEN'), { message: /signature does not verify/ })
 
   const { privateKey } = await generateKeyPair('ES256')
   const es = await new SignJWT({ sub: 'x', username: 'alice', token_use: 'access', client_id: 'test-client', iss: pool.issuer })
     .setProtectedHeader({ alg: 'ES256', kid: 'whatever' }).setIssuedAt().setExpirationTime('1h').sign(privateKey)
-  t.match(await refused(es, 'FST_COGNITO_INVALID_TOKEN'), { message: /ERR_JOSE_ALG_NOT_ALLOWED/ })
+  t.match(await refused(es, 'FST_COGNITO_INVALID_TOKEN'), { message: /no key of the pool matches/ })
 })
 
 t.test('garbage and oversized bearer tokens are 401, never 500', async (t) => {

@@ -1,10 +1,10 @@
 /**
  * The pool's signing keys: an unknown `kid` makes one JWKS refetch (rate-limited by the cooldown),
- * keys rotated at the pool are picked up, keys jose cannot use are a 401.
+ * keys rotated at the pool are picked up, keys too weak to use are never used.
  */
-import { generateKeyPairSync } from 'node:crypto'
+import { generateKeyPairSync, sign } from 'node:crypto'
 import t from 'tap'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { createTestPool, type TestPool } from '../../lib/testing/index.js'
 import { startFaultyIdp, type FaultyIdp } from '../helpers/faulty-idp.js'
 import { buildApp, meRoutes } from '../helpers/app.js'
@@ -37,7 +37,7 @@ t.test('an unknown kid refetches the JWKS once, then answers 401', async (t) => 
 
   const res = await app.inject({ url: '/me', headers: pool.bearer(await foreignToken(idp.issuer)) })
   t.equal(res.statusCode, 401)
-  t.match(res.json(), { code: 'FST_COGNITO_INVALID_TOKEN', message: /ERR_JWKS_NO_MATCHING_KEY/ })
+  t.match(res.json(), { code: 'FST_COGNITO_INVALID_TOKEN', message: /no key of the pool matches the token's kid/ })
   t.equal(idp.counts.jwks, 2, 'exactly one refetch for the unknown kid')
 })
 
@@ -69,7 +69,7 @@ t.test('keys rotated at the pool are picked up (cooldown 0); tokens of the retir
   t.equal(res.json().username, 'alice')
   const retired = await app.inject({ url: '/me', headers: pool.bearer(unseen) })
   t.equal(retired.statusCode, 401, 'a token of the retired key (never verified before) is refused')
-  t.match(retired.json().message, /ERR_JWKS_NO_MATCHING_KEY/)
+  t.match(retired.json().message, /no key of the pool matches the token's kid/)
 })
 
 t.test('rotated keys are picked up once the cooldown has passed, not before', async (t) => {
@@ -108,15 +108,50 @@ t.test('a token without kid is refused without a JWKS fetch', async (t) => {
   t.equal(res.json().code, 'FST_COGNITO_INVALID_TOKEN')
 })
 
-t.test('a JWKS key jose refuses to use (1024-bit RSA) is a 401, not a 500', async (t) => {
+t.test('a JWKS key shorter than 2048 bits is never used: its tokens are a 401, and a set of only such keys is a 503', async (t) => {
   const idp = await startFaultyIdp()
   t.teardown(() => idp.close())
   const pool = await createTestPool()
   t.teardown(() => pool.close())
   const weak = generateKeyPairSync('rsa', { modulusLength: 1024 })
-  idp.setJwksBody({ keys: [{ ...await exportJWK(weak.publicKey), kid: 'weak', alg: 'RS256', use: 'sig' }] })
+  const weakJwk = { ...await exportJWK(weak.publicKey), kid: 'weak', alg: 'RS256', use: 'sig' }
+  const poolKeys = await (await fetch(pool.jwksUri)).json() as { keys: object[] }
+  idp.setJwksBody({ keys: [...poolKeys.keys, weakJwk] })
   const app = await buildApp(t, { ...pool.pluginOptions(), issuer: idp.issuer, jwks: { warmup: false } }, { routes: meRoutes })
-  const res = await app.inject({ url: '/me', headers: pool.bearer(await foreignToken(idp.issuer, 'weak')) })
+  // jose will not sign with a 1024-bit key; node:crypto will.
+  const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const issuedAt = Math.floor(Date.now() / 1000)
+  const input = `${b64({ alg: 'RS256', kid: 'weak' })}.${b64({ sub: 's', username: 'mallory', token_use: 'access', client_id: 'test-client', iss: idp.issuer, iat: issuedAt, exp: issuedAt + 3600 })}`
+  const weakSigned = `${input}.${sign('sha256', Buffer.from(input), weak.privateKey).toString('base64url')}`
+  const res = await app.inject({ url: '/me', headers: pool.bearer(weakSigned) })
   t.equal(res.statusCode, 401)
-  t.match(res.json(), { code: 'FST_COGNITO_INVALID_TOKEN', message: 'Invalid token: malformed token' })
+  t.match(res.json(), { code: 'FST_COGNITO_INVALID_TOKEN', message: /no key of the pool matches/ })
+  const good = await pool.mintAccessToken({ username: 'alice', claims: { iss: idp.issuer } })
+  t.equal((await app.inject({ url: '/me', headers: pool.bearer(good) })).statusCode, 200, 'the pool\'s own key in the same set still verifies')
+
+  idp.setJwksBody({ keys: [weakJwk] })
+  const onlyWeak = await buildApp(t, { ...pool.pluginOptions(), issuer: idp.issuer, jwks: { warmup: false } }, { routes: meRoutes })
+  const refused = await onlyWeak.inject({ url: '/me', headers: pool.bearer(weakSigned) })
+  t.equal(refused.statusCode, 503, 'no usable key at all: the keys are unavailable, not the token invalid')
+  t.match(refused.json(), { code: 'FST_COGNITO_JWKS_UNAVAILABLE', message: /no RS256 signing key/ })
+})
+
+t.test('tokens verified concurrently are each cached under their own kid: dropping one key drops only its tokens', async (t) => {
+  const pool = await createTestPool()
+  t.teardown(() => pool.close())
+  const idp = await keyServer(t, pool)
+  const app = await buildApp(t, { ...pool.pluginOptions(), issuer: idp.issuer, jwks: { cooldown: 0 } }, { routes: meRoutes })
+  const access = await pool.mintAccessToken({ username: 'alice', claims: { iss: idp.issuer } })
+  const id = await pool.mintIdToken({ username: 'alice', claims: { iss: idp.issuer } })
+  const accessKid = decodeProtectedHeader(access).kid
+  t.not(accessKid, decodeProtectedHeader(id).kid, 'the pool signs access and ID tokens with different keys')
+  // Started in the same tick: each verification runs while the other awaits.
+  await Promise.all([app.cognito.verifyAccessToken(access), app.cognito.verifyIdToken(id)])
+
+  const keys = (await (await fetch(pool.jwksUri)).json() as { keys: Array<{ kid: string }> }).keys
+  idp.setJwksBody({ keys: keys.filter(key => key.kid !== accessKid) })
+  // A token naming an unknown kid makes the cache refetch (cooldown 0): the access key is gone.
+  t.equal((await app.inject({ url: '/me', headers: pool.bearer(await foreignToken(idp.issuer)) })).statusCode, 401)
+  await t.rejects(app.cognito.verifyAccessToken(access), { code: 'FST_COGNITO_INVALID_TOKEN' }, 'the access token was cached under its own kid, now gone')
+  t.match(await app.cognito.verifyIdToken(id), { 'cognito:username': 'alice' }, 'the ID token\'s key is still there')
 })

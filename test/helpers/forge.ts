@@ -9,12 +9,12 @@ import type { CryptoKey, JWK, JWTPayload, ProtectedHeaderParameters } from 'jose
 /** A key pair made for a test, with its public JWK as a JWKS would serve it. */
 export interface TestSigner {
   kid: string
-  alg: 'RS256' | 'ES256'
+  alg: 'RS256' | 'RS512' | 'ES256'
   privateKey: CryptoKey
   publicJwk: JWK
 }
 
-export async function makeSigner (alg: 'RS256' | 'ES256', kid: string): Promise<TestSigner> {
+export async function makeSigner (alg: 'RS256' | 'RS512' | 'ES256', kid: string): Promise<TestSigner> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
   return { kid, alg, privateKey, publicJwk: { ...await exportJWK(publicKey), kid, alg, use: 'sig' } }
 }

@@ -8,7 +8,7 @@ import type { Behaviour } from '../helpers/faulty-idp.js'
 import { buildApp, summaryRoutes } from '../helpers/app.js'
 import { clearedCookies, cookieHeader, SESSION_COOKIE } from '../helpers/cookies.js'
 import { callbackRequest, startLogin, startRig } from '../helpers/rig.js'
-import { sleep } from '../helpers/sleep.js'
+import { eventually, sleep } from '../helpers/sleep.js'
 
 const pool = await createTestPool()
 t.teardown(() => pool.close())
@@ -38,7 +38,7 @@ t.test('warm keys keep serving new tokens while the JWKS endpoint fails', async 
       t.equal(cookie.statusCode, 200, 'a cookie session verifies with the cached keys')
       t.equal(cookie.json().hasIdToken, true, 'the ID token verifies too')
       t.same(clearedCookies(cookie, SESSION_COOKIE), [])
-      t.ok(rig.idp.counts.jwks > fetchesWhenWarm, 'the stale set was refetched in the background (and that failed)')
+      t.ok(await eventually(() => rig.idp.counts.jwks > fetchesWhenWarm), 'the stale set was refetched in the background (and that failed)')
     })
   }
 })
@@ -47,7 +47,9 @@ const USELESS_SETS: Record<string, object> = {
   'an empty key set': { keys: [] },
   'a key without kid or modulus': { keys: [{ kty: 'RSA' }] },
   'a symmetric key only': { keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'x' }] },
-  'an RSA key for encryption only': { keys: [{ kty: 'RSA', kid: 'enc', n: 'AQAB', e: 'AQAB', use: 'enc' }] }
+  'an RSA key for encryption only': { keys: [{ kty: 'RSA', kid: 'enc', n: 'AQAB', e: 'AQAB', use: 'enc' }] },
+  'an RSA signing key of 17 bits': { keys: [{ kty: 'RSA', kid: 'short', n: 'AQAB', e: 'AQAB', alg: 'RS256', use: 'sig' }] },
+  'entries that are not keys': { keys: [null, 'key', 7] }
 }
 
 t.test('a well-formed JWKS answer without a usable signing key does not replace the cached keys', async (t) => {
@@ -64,7 +66,10 @@ t.test('a well-formed JWKS answer without a usable signing key does not replace 
         const res = await app.inject({ url: '/me', headers: rig.pool.bearer(await rig.mintAccessToken(alice)) })
         t.equal(res.statusCode, 200, 'fresh tokens still verify with the cached keys')
       }
-      t.ok(rig.idp.counts.jwks > fetches, 'the broken set was fetched')
+      t.ok(await eventually(() => rig.idp.counts.jwks > fetches), 'the broken set was fetched')
+      await sleep(50) // the fetched answer is read and refused
+      const after = await app.inject({ url: '/me', headers: rig.pool.bearer(await rig.mintAccessToken(alice)) })
+      t.equal(after.statusCode, 200, 'after the broken set was read, fresh tokens still verify with the cached keys')
     })
   }
 })

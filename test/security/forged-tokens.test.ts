@@ -25,13 +25,16 @@ t.teardown(() => pool.close())
 const idp = await startFaultyIdp({ poolId: pool.userPoolId })
 t.teardown(() => idp.close())
 
-const [attacker, trusted, ec, ecTwin] = await Promise.all([
+const [attacker, trusted, ec, ecTwin, rs512] = await Promise.all([
   makeSigner('RS256', 'attacker'),
   makeSigner('RS256', 'trusted'),
   makeSigner('ES256', 'ec-only'),
-  makeSigner('ES256', 'trusted')
+  makeSigner('ES256', 'trusted'),
+  makeSigner('RS512', 'no-alg')
 ])
-idp.setJwksBody({ keys: [trusted.publicJwk, ec.publicJwk, ecTwin.publicJwk] })
+// The RSA key served without `alg`: only the verifier's own pinning keeps RS512 out.
+const { alg: _dropped, ...noAlgJwk } = rs512.publicJwk
+idp.setJwksBody({ keys: [trusted.publicJwk, ec.publicJwk, ecTwin.publicJwk, noAlgJwk] })
 const poolJwks = await (await fetch(pool.jwksUri)).json() as { keys: Array<{ kid: string, n: string, e: string, kty: string }> }
 
 type Target = 'pool' | 'jwks'
@@ -90,6 +93,8 @@ const cases: Case[] = [
   { name: 'ES256 by the EC key sharing its kid with the trusted RSA key', target: 'jwks', token: () => sign({ ...legitClaims, iss: idp.issuer }, ecTwin.privateKey, { alg: 'ES256', kid: 'trusted' }), code: INVALID },
   { name: 'an embedded jwk header carrying the attacker key', token: () => sign(legitClaims, attacker.privateKey, { alg: 'RS256', jwk: { kty: 'RSA', n: attacker.publicJwk.n as string, e: attacker.publicJwk.e as string } }), code: INVALID },
   { name: 'a jku header pointing at another JWKS', token: () => sign(legitClaims, attacker.privateKey, { alg: 'RS256', kid: 'attacker', jku: `${idp.url}/attacker/jwks.json` }), code: INVALID },
+  { name: 'RS512 by an RSA key the JWKS serves without alg', target: 'jwks', token: () => sign({ ...legitClaims, iss: idp.issuer }, rs512.privateKey, { alg: 'RS512', kid: 'no-alg' }), code: INVALID },
+  { name: 'a genuine token with base64 padding appended to its signature', token: () => `${access}==`, code: INVALID },
   { name: 'a crit header extension the verifier does not understand', target: 'jwks', token: () => signCrit(), code: INVALID },
   // Tampering
   { name: 'tampered payload (groups added) keeping the signature', route: '/admin', token: async () => withClaims(await pool.mintAccessToken({ username: 'bob' }), c => ({ ...c, 'cognito:groups': ['admin'] })), code: INVALID },
