@@ -164,6 +164,11 @@ try {
   if (jwks !== undefined) {
     const uncached = new internals.Verifier({ ...config, tokenCacheSize: 0 }, jwks)
     await step('(not warm) verify an access token not in the cache: RS256 and claim checks', null, () => uncached.verifyAccessToken(tokens.accessToken), true)
+    // The engine alone, for comparison: what the line above adds is Cognito's claims, freezing and the cache.
+    const { JwtVerifier } = await import('aws-jwt-verify')
+    const engine = JwtVerifier.create({ issuer: config.issuers[0], audience: null, jwksUri: config.jwksUri })
+    engine.cacheJwks(await (await fetch(config.jwksUri)).json())
+    await step('(reference) aws-jwt-verify alone on the same token: verifySync (RS256, iss, exp)', null, () => engine.verifySync(tokens.accessToken))
   }
 
   // The whole guard, public API, on a request object with the same Cookie header (no HTTP, no routing).

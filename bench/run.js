@@ -74,6 +74,8 @@ const CONNECTIONS = Math.round(setting('BENCH_CONNECTIONS', 50))
 const WARMUP = setting('BENCH_WARMUP', QUICK ? 0.5 : 2)
 const COLD_TOKENS = Math.round(setting('BENCH_COLD_TOKENS', QUICK ? 1500 : 4000))
 const MICRO = process.env.BENCH_MICRO !== '0'
+/** BENCH_ONLY=id,id: run these variants (and the baseline) only, for a quick look at one comparison. */
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined
 const TOKEN_CACHE_SIZE = 1000 // the plugin's default `tokenCacheSize`
 const OTHER_SHARE = 0.10
 const STEAL_SHARE = 0.05
@@ -448,6 +450,7 @@ try {
   console.error(`minting ${CONNECTIONS} users' tokens and ${COLD_TOKENS} cold tokens...`)
   redis = await startRedis()
   if (redis === undefined) VARIANTS.find(v => v.id === 'session-store').skip = 'redis-server is not installed (apt-get install redis-server)'
+  if (ONLY !== undefined) for (const variant of VARIANTS) if (variant.id !== BASELINE && !ONLY.has(variant.id)) variant.skip ??= 'not in BENCH_ONLY'
   const { pools, sizes } = await makeCredentials(pool, pluginOptions, redis)
   const jwks = await (await fetch(pool.jwksUri)).json()
   const config = { pluginOptions, userPoolId: pool.userPoolId, clientId: pool.clientId, issuer: pool.issuer, jwksUri: pool.jwksUri, jwks, redisPort: redis?.port }
