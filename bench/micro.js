@@ -121,8 +121,8 @@ try {
   if (config !== undefined && internals.Verifier !== undefined && internals.JwksCache !== undefined) {
     jwks = new internals.JwksCache({ jwksUri: config.jwksUri, timeout: config.jwks.timeout, cooldown: config.jwks.cooldown, maxAge: config.jwks.maxAge, dispatcher: undefined })
     state.verifier = new internals.Verifier(config, jwks)
-    // Warm: both tokens verified once, as the guard's first request does; the steps below are lookups.
-    await state.verifier.verifyAccessToken(tokens.accessToken)
+    // Warm: both tokens verified once, as a session's first request does (its tokens are cached at once); the steps below are lookups.
+    await state.verifier.verifySessionAccessToken(tokens.accessToken)
     await state.verifier.verifyIdToken(tokens.idToken)
     have.add('verifier')
   }

@@ -18,7 +18,10 @@
 // - Cold bearer tokens: a pool of BENCH_COLD_TOKENS distinct access tokens (default 4000; 1500 quick),
 //   more than the plugin's verified-token cache (1000, least recently used). Every request takes the
 //   next token of the pool in turn, so a token comes back only after all the others: by then at least
-//   3000 others were verified and it has been evicted. Every request is a verification.
+//   3000 others were verified (and the plugin's memory of tokens seen once, as large as its cache, has
+//   mostly forgotten it). Every request is a verification.
+// - The peers verify every request (none of them caches), so they are sent the same stream of unseen
+//   tokens as the cold variant: the cold comparison is the same requests on both sides.
 // - aws-jwt-verify's CognitoJwtVerifier only accepts Cognito's own issuer
 //   (https://cognito-idp.<region>.amazonaws.com/<pool>), so its tokens are minted by the same test
 //   pool with that `iss` (about 20 bytes longer); its JWKS cache is hydrated from the pool's JWKS.
@@ -74,6 +77,8 @@ const CONNECTIONS = Math.round(setting('BENCH_CONNECTIONS', 50))
 const WARMUP = setting('BENCH_WARMUP', QUICK ? 0.5 : 2)
 const COLD_TOKENS = Math.round(setting('BENCH_COLD_TOKENS', QUICK ? 1500 : 4000))
 const MICRO = process.env.BENCH_MICRO !== '0'
+/** BENCH_SERVER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p': Node flags for the servers (a profile of each, written when it stops). */
+const SERVER_FLAGS = process.env.BENCH_SERVER_FLAGS ? process.env.BENCH_SERVER_FLAGS.split(' ').filter(Boolean) : []
 /** BENCH_ONLY=id,id: run these variants (and the baseline) only, for a quick look at one comparison. */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined
 const TOKEN_CACHE_SIZE = 1000 // the plugin's default `tokenCacheSize`
@@ -90,17 +95,20 @@ const PINNED = facts.cores >= 2 && canPin(0) && canPin(1)
 // null (nothing), or a pool of header values, one per connection or one per request.
 // ---------------------------------------------------------------------------------------------
 const perConnection = (name, pool) => ({ name, pool, per: 'connection' })
+// The peers verify every request (none caches): they get the cold variant's stream of unseen tokens, so
+// the cold comparison sends both sides the same requests.
+const perRequest = (name, pool) => ({ name, pool, per: 'request' })
 const VARIANTS = [
   { id: 'baseline', label: 'bare Fastify, no plugin, no cookies (the baseline)', kind: 'bare', header: null, expect: { none: 200 } },
   { id: 'baseline+cookie', label: 'bare Fastify, same Cookie header as the browser session', kind: 'bare', header: perConnection('cookie', 'cookie'), expect: { allow: 200 } },
   { id: 'baseline+bearer', label: 'bare Fastify, same Authorization header as the bearer variants', kind: 'bare', header: perConnection('authorization', 'bearer'), expect: { allow: 200 } },
   { id: 'bearer-warm', label: 'fastify-cognito requireGroups, bearer, warm (tokens repeat)', kind: 'cognito-groups', header: perConnection('authorization', 'bearer'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
-  { id: 'bearer-cold', label: 'fastify-cognito requireGroups, bearer, cold (every token unseen)', kind: 'cognito-groups', header: { name: 'authorization', pool: 'bearer-cold', per: 'request' }, expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
+  { id: 'bearer-cold', label: 'fastify-cognito requireGroups, bearer, cold (every token unseen)', kind: 'cognito-groups', header: perRequest('authorization', 'bearer-cold'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
   { id: 'cookie-warm', label: 'fastify-cognito requireGroups, browser session cookies, warm', kind: 'cognito-groups', header: perConnection('cookie', 'cookie'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'cookie-deny' },
   { id: 'identify-anon', label: 'fastify-cognito identify, public page, no cookies', kind: 'cognito-identify', header: null, expect: { none: 200 } },
-  { id: 'aws-jwt-verify', label: 'aws-jwt-verify CognitoJwtVerifier (groups), bearer', kind: 'aws-jwt-verify', header: perConnection('authorization', 'bearer-cognito-iss'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-cognito-iss-deny' },
-  { id: 'fastify-jwt+get-jwks', label: '@fastify/jwt + get-jwks, group check, bearer', kind: 'fastify-jwt', header: perConnection('authorization', 'bearer'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
-  { id: 'fastify-jwt-jwks', label: 'fastify-jwt-jwks, group check, bearer', kind: 'fastify-jwt-jwks', header: perConnection('authorization', 'bearer'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
+  { id: 'aws-jwt-verify', label: 'aws-jwt-verify CognitoJwtVerifier (groups), bearer', kind: 'aws-jwt-verify', header: perRequest('authorization', 'bearer-cold-cognito-iss'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-cognito-iss-deny' },
+  { id: 'fastify-jwt+get-jwks', label: '@fastify/jwt + get-jwks, group check, bearer', kind: 'fastify-jwt', header: perRequest('authorization', 'bearer-cold'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
+  { id: 'fastify-jwt-jwks', label: 'fastify-jwt-jwks, group check, bearer', kind: 'fastify-jwt-jwks', header: perRequest('authorization', 'bearer-cold'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
   // Session-store mode: the browser sends one session-id cookie; the tokens are in Redis (warm: the local cache).
   { id: 'session-store', label: 'fastify-cognito requireGroups, session store (Redis), warm', kind: 'cognito-groups-store', header: perConnection('cookie', 'cookie-store'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'cookie-store-deny' }
 ]
@@ -127,7 +135,7 @@ function firstMessage (child, what) {
 }
 
 async function startServer (variant, config) {
-  const child = spawnPinned(`${here}server.js`, 0)
+  const child = spawnPinned(`${here}server.js`, 0, SERVER_FLAGS)
   const answer = firstMessage(child, `the ${variant.id} server`)
   child.send({ kind: variant.kind, config })
   const { url, error } = await answer
@@ -265,6 +273,7 @@ async function makeCredentials (pool, pluginOptions, redis) {
   const users = await mintInBatches(CONNECTIONS, i => pool.mintTokens(admin(i)))
   const cognitoIss = await mintInBatches(CONNECTIONS, i => pool.mintAccessToken({ ...admin(i), claims: { iss: cognitoIssuer } }))
   const cold = await mintInBatches(COLD_TOKENS, i => pool.mintAccessToken(admin(`cold-${i}`)))
+  const coldCognitoIss = await mintInBatches(COLD_TOKENS, i => pool.mintAccessToken({ ...admin(`cold-${i}`), claims: { iss: cognitoIssuer } }))
   const denied = await pool.mintTokens(mallory)
   const deniedCognitoIss = await pool.mintAccessToken({ ...mallory, claims: { iss: cognitoIssuer } })
 
@@ -293,6 +302,7 @@ async function makeCredentials (pool, pluginOptions, redis) {
       bearer: users.map(u => bearer(u.accessToken)),
       'bearer-cold': cold.map(bearer),
       'bearer-cognito-iss': cognitoIss.map(bearer),
+      'bearer-cold-cognito-iss': coldCognitoIss.map(bearer),
       cookie,
       'bearer-deny': [bearer(denied.accessToken)],
       'bearer-cognito-iss-deny': [bearer(deniedCognitoIss)],

@@ -5,8 +5,15 @@
  *
  * The signature and the standard claims are aws-jwt-verify's: AWS's verifier for Cognito, which
  * checks RS256 synchronously with node:crypto, against the keys this plugin's {@link JwksCache}
- * fetched. (jose verifies through WebCrypto, an asynchronous job on libuv's thread pool per token:
- * measured, twice the cost of a token never seen.) Cognito's own claims are checked here.
+ * fetched. (jose verifies through WebCrypto, an asynchronous job on libuv's thread pool per token,
+ * which measured at about twice the cost for a token never seen.) Cognito's own claims are checked here.
+ *
+ * Tokens of the app's own sessions (from its grants and cookies) are cached when first verified. A
+ * bearer token is cached when verified a second time: clients that come back are answered from the
+ * cache from their third request on, while a stream of tokens sent once (a scan, or more clients than
+ * the cache holds) neither evicts them nor fills the heap with entries that die old, which cost more in
+ * garbage collection than the verification itself. What was seen once is a 32-bit hash of the token's
+ * tail in a fixed table: no allocation.
  *
  * A cached verification holds only while its signing key is still in the pool's key set: when the
  * JWKS drops a key, tokens it signed stop verifying at once, not when they expire. Cached claims are
@@ -55,7 +62,7 @@ function createEngine (config: VerifierConfig, onHeader: (header: JwtHeader) => 
   return JwtVerifier.create(config.issuers.map(issuer => ({
     issuer,
     jwksUri: config.jwksUri,
-    audience: null, // Cognito's access tokens carry no aud; ours are checked below
+    audience: null, // access tokens name their client in client_id; aud (ID tokens, bound resources) is checked below
     graceSeconds: config.leeway,
     customJwtCheck: ({ header }: { header: JwtHeader }) => onHeader(header)
   })))
@@ -66,6 +73,8 @@ export class Verifier {
   readonly #jwks: JwksCache
   readonly #cache: LongKeyLruMap<CacheEntry>
   readonly #engine: JwtVerifier<any, any, true>
+  /** Hashes of bearer tokens verified once, one per slot: a table as large as the cache (a power of two). */
+  readonly #seen: Int32Array
   /** The key set the engine holds. */
   #fed: SigningKeySet | undefined
   /** The `kid` of the token the engine verified last, set by its custom check: read at once by {@link #verifyNow}. */
@@ -75,6 +84,7 @@ export class Verifier {
     this.#config = config
     this.#jwks = jwks
     this.#cache = new LongKeyLruMap(config.tokenCacheSize)
+    this.#seen = new Int32Array(2 ** Math.ceil(Math.log2(Math.max(16, config.tokenCacheSize))))
     this.#engine = createEngine(config, header => {
       // RFC 7515 §4.1.11: a critical extension not understood means the token is refused. Cognito uses none.
       if (header.crit !== undefined) throw new InvalidTokenError('crit header is not supported')
@@ -87,21 +97,21 @@ export class Verifier {
     return this.#cache.size
   }
 
-  /** A user's or a machine's access token of an accepted client. */
+  /** A user's or a machine's access token of an accepted client (a bearer token: cached once seen twice). */
   async verifyAccessToken (token: string): Promise<CognitoAccessTokenClaims | CognitoMachineAccessTokenClaims> {
-    return await this.#verify(token, 'access') as CognitoAccessTokenClaims
+    return await this.#verify(token, 'access', false) as CognitoAccessTokenClaims
   }
 
-  /** A user's access token of this app's own client: what a browser session and the grants hold. */
+  /** A user's access token of this app's own client: what a browser session and the grants hold (cached at once). */
   async verifySessionAccessToken (token: string): Promise<CognitoAccessTokenClaims> {
-    const claims = await this.verifyAccessToken(token)
+    const claims = await this.#verify(token, 'access', true) as CognitoAccessTokenClaims
     const refusal = this.#notASession(claims)
     if (refusal !== undefined) throw new InvalidTokenError(refusal)
     return claims as CognitoAccessTokenClaims
   }
 
   async verifyIdToken (token: string, nonce?: string): Promise<CognitoIdTokenClaims> {
-    const claims = await this.#verify(token, 'id') as CognitoIdTokenClaims
+    const claims = await this.#verify(token, 'id', true) as CognitoIdTokenClaims
     if (nonce !== undefined && claims.nonce !== nonce) throw new InvalidTokenError('nonce mismatch')
     return claims
   }
@@ -139,7 +149,7 @@ export class Verifier {
     return entry !== undefined && entry.exp + this.#config.leeway > Math.floor(Date.now() / 1000) ? entry.claims : undefined
   }
 
-  async #verify (token: string, use: TokenUse): Promise<JWTPayload> {
+  async #verify (token: string, use: TokenUse, cacheAtOnce: boolean): Promise<JWTPayload> {
     const now = Math.floor(Date.now() / 1000)
     const cached = typeof token === 'string' ? this.#entry(token, use) : undefined
     if (cached !== undefined) {
@@ -153,7 +163,7 @@ export class Verifier {
       const { payload, kid } = await this.#signed(token)
       this.#checkCognitoClaims(payload, use, now)
       deepFreeze(payload)
-      this.#cache.set(token, { claims: payload, exp: payload.exp as number, kid, use })
+      if (cacheAtOnce || this.#seenBefore(token)) this.#cache.set(token, { claims: payload, exp: payload.exp as number, kid, use })
       return payload
     } catch (err) {
       throw toVerificationError(err)
@@ -177,6 +187,17 @@ export class Verifier {
   #verifyNow (token: string): Signed {
     const payload = this.#engine.verifySync(token)
     return { payload, kid: this.#kid }
+  }
+
+  /** Whether this token was verified before (worth caching now); else remembers it, in place of what its slot held. */
+  #seenBefore (token: string): boolean {
+    // FNV-1a over the signature's last 16 characters: random bytes, so the hash spreads without hashing the whole token.
+    let hash = 0x811c9dc5
+    for (let i = token.length - 16; i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193)
+    const slot = hash & (this.#seen.length - 1)
+    if (this.#seen[slot] === hash) return true
+    this.#seen[slot] = hash
+    return false
   }
 
   #feed (keys: SigningKeySet): void {

@@ -99,6 +99,8 @@ t.test('idle timeout: a login starts the clock in the same answer that starts th
 t.test('a session whose tokens were verified before still gets every lifetime decision: absolute timeout and refresh ahead', async (t) => {
   const ending = await buildApp(t, rig.options({ session: { absoluteTimeout: 3600 } }), { routes: summaryRoutes })
   const old = await rig.mintTokens({ ...alice, claims: { auth_time: now() - 7200 } } as never)
+  // Cached as by earlier requests (verifyAccessToken caches a token on its second verification).
+  await ending.cognito.verifyAccessToken(old.accessToken)
   await ending.cognito.verifyAccessToken(old.accessToken)
   await ending.cognito.verifyIdToken(old.idToken)
   const ended = await ending.inject({ url: '/me', cookies: ending.cognito.sealSession({ ...old, refreshToken: rig.newRefreshToken(alice) }) })
@@ -107,6 +109,7 @@ t.test('a session whose tokens were verified before still gets every lifetime de
 
   const renewing = await buildApp(t, rig.options({ session: { refreshAhead: 120 } }), { routes: summaryRoutes })
   const soon = await rig.mintTokens({ ...alice, claims: { exp: now() + 60 } } as never)
+  await renewing.cognito.verifyAccessToken(soon.accessToken)
   await renewing.cognito.verifyAccessToken(soon.accessToken)
   const grants = rig.grants.refresh_token
   const renewed = await renewing.inject({ url: '/me', cookies: renewing.cognito.sealSession({ ...soon, refreshToken: rig.newRefreshToken(alice) }) })
