@@ -60,9 +60,12 @@ export async function measureMemory () {
 
   for (let i = 0; i < 20_000; i++) await one(i)
   const samples = []
+  const heap = []
   const rss = () => {
     globalThis.gc?.()
-    return process.memoryUsage().rss / MB
+    const usage = process.memoryUsage()
+    heap.push(usage.heapUsed / MB)
+    return usage.rss / MB
   }
   // The warm-up's and the minting's garbage collected, and its pages given back, before the start.
   rss()
@@ -83,6 +86,10 @@ export async function measureMemory () {
     maxMb: Math.max(...samples),
     endMb: samples.at(-1),
     growthMb: Math.max(...samples) - startRss,
+    // The JS heap in use after each full collection: what the caches keep, apart from memory the
+    // process holds without using it (V8 keeps native memory after JSON.parse errors, for instance).
+    heapStartMb: heap[1],
+    heapGrowthMb: Math.max(...heap.slice(2)) - heap[1],
     secondHalfMb: samples.at(-1) - half,
     collected: typeof globalThis.gc === 'function',
     samplesMb: samples.map(v => Math.round(v))
@@ -96,4 +103,5 @@ if (process.send !== undefined) {
   const r = await measureMemory()
   console.log(`memory over ${r.requests.toLocaleString('en')} distinct credentials (${r.allowed} allowed, ${r.refused} refused): RSS ${r.startMb.toFixed(1)} MB at the start, at most ${r.maxMb.toFixed(1)} MB (+${r.growthMb.toFixed(1)}), ${r.endMb.toFixed(1)} MB at the end; second half ${r.secondHalfMb >= 0 ? '+' : ''}${r.secondHalfMb.toFixed(1)} MB`)
   console.log(`samples (MB): ${r.samplesMb.join(' ')}${r.collected ? '' : ' (without --expose-gc: the readings include uncollected garbage)'}`)
+  console.log(`JS heap in use after a full collection: ${r.heapStartMb.toFixed(1)} MB at the start, at most ${r.heapGrowthMb >= 0 ? '+' : ''}${r.heapGrowthMb.toFixed(1)} MB`)
 }

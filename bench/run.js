@@ -358,7 +358,8 @@ function memoryLine (memory) {
   if (memory.error !== undefined) return `_failed: ${memory.error}_`
   return `Over ${fmt(memory.requests)} distinct credentials (\`node --expose-gc bench/memory.js\`; ${fmt(memory.allowed)} allowed, ${fmt(memory.refused)} refused): ` +
     `RSS ${fmt(memory.startMb, 1)} MB after the warm-up, at most ${fmt(memory.maxMb, 1)} MB (**${memory.growthMb >= 0 ? '+' : ''}${fmt(memory.growthMb, 1)} MB**), ` +
-    `${fmt(memory.endMb, 1)} MB at the end; the second half moved ${memory.secondHalfMb >= 0 ? '+' : ''}${fmt(memory.secondHalfMb, 1)} MB. Samples: ${memory.samplesMb.join(', ')} MB.`
+    `${fmt(memory.endMb, 1)} MB at the end; the second half moved ${memory.secondHalfMb >= 0 ? '+' : ''}${fmt(memory.secondHalfMb, 1)} MB. Samples: ${memory.samplesMb.join(', ')} MB. ` +
+    `JS heap in use after a full collection: ${fmt(memory.heapStartMb, 1)} MB after the warm-up, at most ${memory.heapGrowthMb >= 0 ? '+' : ''}${fmt(memory.heapGrowthMb, 1)} MB.`
 }
 
 // ---------------------------------------------------------------------------------------------
