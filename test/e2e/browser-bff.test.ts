@@ -9,20 +9,14 @@
  * coverage counts for lib/.
  */
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
+import { launchChromium, PASSWORD, skipWithoutChromium } from '../helpers/chromium.js'
 import { appUris, listening, localPluginOptions } from '../helpers/local-app.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const PASSWORD = 'Passw0rd!'
-
-const skip = existsSync(CHROMIUM) ? false : `chromium not installed at ${CHROMIUM}: run apt-get install chromium`
-
-t.test('the single-page app behind the BFF, in a real browser', { skip }, async (t) => {
+t.test('the single-page app behind the BFF, in a real browser', { skip: skipWithoutChromium }, async (t) => {
   // Loaded here, so that nothing is loaded (and counted for coverage) when the test is skipped.
-  const { chromium } = await import('playwright-core')
   const { default: fastifyCognito } = await import('../../lib/index.js')
   const { default: cognitoBff } = await import('../../lib/bff.js')
   const { startLocalCognito } = await import('../../lib/local/index.js')
@@ -53,12 +47,7 @@ t.test('the single-page app behind the BFF, in a real browser', { skip }, async 
   t.teardown(() => new Promise(resolve => evil.close(resolve)))
   const evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}/`
 
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  t.teardown(() => browser.close())
+  const browser: Browser = await launchChromium(t)
   const context = await browser.newContext()
   context.setDefaultTimeout(15_000)
   const page: Page = await context.newPage()

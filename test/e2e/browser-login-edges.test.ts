@@ -11,18 +11,12 @@
  * The plugin comes from ../lib, so this test runs without a build and its coverage counts for lib/.
  */
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import type { Browser, Page, Request } from 'playwright-core'
 import type { FastifyCognitoOptions } from '../../lib/index.js'
+import { launchChromium, PASSWORD, skipWithoutChromium } from '../helpers/chromium.js'
 import { appUris, listening, localPluginOptions } from '../helpers/local-app.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const PASSWORD = 'Passw0rd!'
-
-const skip = existsSync(CHROMIUM) ? false : `chromium not installed at ${CHROMIUM}: run apt-get install chromium`
-
-t.test('logins at the edges, in a real browser, against the local Cognito stand-in', { skip }, async (t) => {
-  const { chromium } = await import('playwright-core')
+t.test('logins at the edges, in a real browser, against the local Cognito stand-in', { skip: skipWithoutChromium }, async (t) => {
   const { default: fastifyCognito } = await import('../../lib/index.js')
   const { startLocalCognito } = await import('../../lib/local/index.js')
   const { buildApp } = await import('../../example/app.js')
@@ -45,12 +39,7 @@ t.test('logins at the edges, in a real browser, against the local Cognito stand-
     return { local, app, port, appUrl }
   }
 
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  t.teardown(() => browser.close())
+  const browser: Browser = await launchChromium(t)
 
   /** A fresh browser profile; every request it makes (navigations and redirects) is listed in `requests`. */
   async function newPage (): Promise<{ page: Page, requests: string[], close: () => Promise<void> }> {

@@ -6,17 +6,11 @@
  * The plugin comes from ../lib, so this test runs without a build and its coverage counts for lib/.
  */
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
+import { launchChromium, PASSWORD, skipWithoutChromium } from '../helpers/chromium.js'
 import { appUris, listening, localPluginOptions } from '../helpers/local-app.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const PASSWORD = 'Passw0rd!'
-
-const skip = existsSync(CHROMIUM) ? false : `chromium not installed at ${CHROMIUM}: run apt-get install chromium`
-
-t.test('managed login in a real browser, against the local Cognito stand-in', { skip }, async (t) => {
-  const { chromium } = await import('playwright-core')
+t.test('managed login in a real browser, against the local Cognito stand-in', { skip: skipWithoutChromium }, async (t) => {
   const { default: fastifyCognito } = await import('../../lib/index.js')
   const { startLocalCognito } = await import('../../lib/local/index.js')
   const { buildApp } = await import('../../example/app.js')
@@ -27,12 +21,7 @@ t.test('managed login in a real browser, against the local Cognito stand-in', { 
   t.teardown(() => local.close())
   const app = await buildApp({ plugin: fastifyCognito, cognito: { ...localPluginOptions(local, appUrl, 'e2e-browser-managed-secret-0123456789abc') }, server, local, logger: { level: 'silent' } })
   t.teardown(() => app.close())
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  t.teardown(() => browser.close())
+  const browser: Browser = await launchChromium(t)
 
   async function newPage (): Promise<Page> {
     const context = await browser.newContext()

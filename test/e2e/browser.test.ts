@@ -7,23 +7,18 @@
  * test runs without a build and its coverage counts for lib/.
  */
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
+import { launchChromium, PASSWORD, skipWithoutChromium } from '../helpers/chromium.js'
 import { appUris, listening, localPluginOptions } from '../helpers/local-app.js'
 import { sleep } from '../helpers/sleep.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const OUTPUT = new URL('../../test-output/', import.meta.url)
-const PASSWORD = 'Passw0rd!'
 /** Browsers keep at most 4096 bytes of a cookie, name, value and attributes together. */
 const COOKIE_LIMIT = 4096
 
-const skip = existsSync(CHROMIUM) ? false : `chromium not installed at ${CHROMIUM}: run apt-get install chromium`
-
-t.test('the example app in a real browser, against the local Cognito stand-in', { skip }, async (t) => {
+t.test('the example app in a real browser, against the local Cognito stand-in', { skip: skipWithoutChromium }, async (t) => {
   // Loaded here, so that nothing is loaded (and counted for coverage) when the test is skipped.
-  const { chromium } = await import('playwright-core')
   const { default: fastifyCognito } = await import('../../lib/index.js')
   const { startLocalCognito } = await import('../../lib/local/index.js')
   const { resolveOptions } = await import('../../lib/options.js')
@@ -60,12 +55,7 @@ t.test('the example app in a real browser, against the local Cognito stand-in', 
   // of the stand-in, as if it were a real pool.
   const short = await startExample({ userPoolId: 'eu-west-1_E2eShort', accessTokenTtl: 4, leeway: 0, named: false })
 
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  t.teardown(() => browser.close())
+  const browser: Browser = await launchChromium(t)
 
   /** Every Set-Cookie header the app sent, as the browser received it. */
   const setCookies: Array<{ url: string, header: string }> = []
