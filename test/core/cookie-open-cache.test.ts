@@ -2,17 +2,24 @@ import t from 'tap'
 import Fastify from 'fastify'
 import fastifyCognito from '../../lib/index.js'
 import { resolveOptions } from '../../lib/options.js'
-import { createCodec } from '../../lib/session/codec.js'
+import { createCodec, type Codec } from '../../lib/session/codec.js'
 import { createTestPool, sessionCookies } from '../../lib/testing/index.js'
 import { sleep } from '../helpers/sleep.js'
+import type { Teardown } from '../helpers/teardown.js'
 
 const log = Fastify().log
 
-t.test('an opened cookie is remembered: the same sealed value opens again without decrypting, and the memory is bounded', async (t) => {
+/** The codec of a test pool's plugin options, closed (with the pool) when the test ends. */
+async function poolCodec (t: Teardown): Promise<Codec> {
   const pool = await createTestPool()
   t.teardown(() => pool.close())
   const codec = await createCodec(resolveOptions(pool.pluginOptions()).codec)
   t.teardown(() => codec.close())
+  return codec
+}
+
+t.test('an opened cookie is remembered: the same sealed value opens again without decrypting, and the memory is bounded', async (t) => {
+  const codec = await poolCodec(t)
   const sealed = codec.seal('access', 'token-0')
   t.match(codec.open('access', sealed, log), { purpose: 'access', value: 'token-0', rotated: false })
   t.equal(codec.size, 1)
@@ -39,10 +46,7 @@ t.test('a remembered cookie past its sealed max age is refused, as secure-sessio
 })
 
 t.test('a sealed value with a remembered one\'s nonce but another cipher does not open, and the remembered one still does', async (t) => {
-  const pool = await createTestPool()
-  t.teardown(() => pool.close())
-  const codec = await createCodec(resolveOptions(pool.pluginOptions()).codec)
-  t.teardown(() => codec.close())
+  const codec = await poolCodec(t)
   const sealed = codec.seal('access', 'token-0')
   const remembered = codec.open('access', sealed, log)
   const [cipher, nonce] = sealed.split('.') as [string, string]
