@@ -3,9 +3,8 @@
  * this client and redirect URI, and the clock, from the `Date` header of those answers. Every call goes
  * through `callCognito` (timeouts, size cap, errors in words) and never follows a redirect.
  */
-import type { JWK } from 'jose'
 import { callCognito, type HttpAnswer, type HttpConfig } from '../protocol/http.js'
-import { isSigningKey } from '../protocol/jwks-cache.js'
+import { usableSigningKey } from '../protocol/jwks-cache.js'
 import { calculateCodeChallenge, randomToken } from '../protocol/pkce.js'
 import type { TransportError } from '../errors.js'
 import type { ResolvedConfig } from '../options.js'
@@ -73,7 +72,7 @@ export async function checkDiscovery (probe: Probe, config: ResolvedConfig): Pro
   return ok('discovery', `${url}: issuer and jwks_uri as configured`)
 }
 
-/** Check 3: the JWKS answers with at least one RS256 signing key named by a `kid`. */
+/** Check 3: the JWKS answers with at least one key the verifier can use: RS256, 2048 bits or more, named by a `kid`. */
 export async function checkJwks (probe: Probe, config: ResolvedConfig): Promise<CheckResult> {
   const url = config.jwksUri
   let answer: HttpAnswer
@@ -85,12 +84,12 @@ export async function checkJwks (probe: Probe, config: ResolvedConfig): Promise<
   if (answer.status !== 200) return fail('jwks', `${url} answered HTTP ${answer.status}`, ISSUER_FIX)
   const keys = isObject(answer.json) ? answer.json.keys : undefined
   if (!Array.isArray(keys)) return fail('jwks', `${url} is not a JSON Web Key Set`, ISSUER_FIX)
-  const signing = keys.filter(key => isObject(key) && isSigningKey(key as JWK)).length
+  const signing = keys.filter(key => usableSigningKey(key) !== undefined).length
   if (signing === 0) {
-    return fail('jwks', `${url} holds ${keys.length} key(s), none an RS256 signing key with a kid: no token would verify`,
+    return fail('jwks', `${url} holds ${keys.length} key(s), none an RS256 signing key of 2048 bits or more with a kid: no token would verify`,
       'point the issuer at a Cognito user pool (or an emulator that signs with RS256 and names its keys)')
   }
-  return ok('jwks', `${url}: ${signing} RS256 signing key(s) with a kid`)
+  return ok('jwks', `${url}: ${signing} RS256 signing key(s) of 2048 bits or more with a kid`)
 }
 
 const DOMAIN_FIX = 'set AWS_COGNITO_DOMAIN to the user pool\'s hosted UI domain (https://<prefix>.auth.<region>.amazoncognito.com or ' +

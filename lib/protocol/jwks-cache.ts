@@ -31,14 +31,19 @@ const COLD_RETRY_MS = 1000
 const MIN_RSA_BITS = 2048
 
 /** A key Cognito signs tokens with: RSA, named by a `kid`, for RS256 signatures. */
-export function isSigningKey (key: JWK): boolean {
+function isSigningKey (key: JWK): boolean {
   return key.kty === 'RSA' && typeof key.kid === 'string' && typeof key.n === 'string' && typeof key.e === 'string' &&
     (key.alg === undefined || key.alg === 'RS256') && (key.use === undefined || key.use === 'sig')
 }
 
-/** The key as a verifier may use it, or `undefined` when it is shorter than 2048 bits. */
-function usableKey (key: JWK): SigningJwk | undefined {
-  const jwk = { kty: 'RSA', kid: key.kid as string, n: key.n as string, e: key.e as string, alg: 'RS256', use: 'sig' } as const
+/**
+ * A JWKS entry as the verifier may use it: a signing key (above) of 2048 bits or more, pinned to RS256;
+ * `undefined` for any other entry. The doctor counts keys by the same rule.
+ */
+export function usableSigningKey (key: unknown): SigningJwk | undefined {
+  if (typeof key !== 'object' || key === null || !isSigningKey(key as JWK)) return undefined
+  const { kid, n, e } = key as { kid: string, n: string, e: string }
+  const jwk = { kty: 'RSA', kid, n, e, alg: 'RS256', use: 'sig' } as const
   // Node reads any strings as an RSA key (garbage gives a short modulus); it is the length that decides.
   const { modulusLength } = createPublicKey({ key: jwk, format: 'jwk' }).asymmetricKeyDetails as { modulusLength: number }
   return modulusLength >= MIN_RSA_BITS ? jwk : undefined
@@ -123,8 +128,7 @@ export class JwksCache {
       if (status !== 200) throw new Error(`HTTP ${status}`)
       const found = (json as { keys?: unknown } | null)?.keys
       if (!Array.isArray(found)) throw new Error('answered something that is not a key set')
-      const keys = (found as unknown[]).filter((key): key is JWK => typeof key === 'object' && key !== null && isSigningKey(key as JWK))
-        .map(usableKey).filter((key): key is SigningJwk => key !== undefined)
+      const keys = (found as unknown[]).map(usableSigningKey).filter((key): key is SigningJwk => key !== undefined)
       // A set without one usable RS256 signing key (empty, or keys of another kind) is a broken answer,
       // not a rotation: taking it would refuse every token until the next refetch. Keep the keys we have.
       if (keys.length === 0) throw new Error('answered no RS256 signing key')

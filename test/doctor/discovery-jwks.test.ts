@@ -2,7 +2,7 @@ import t from 'tap'
 import { runDoctor } from '../../lib/doctor/doctor.js'
 import type { CheckResult, DoctorReport } from '../../lib/doctor/report.js'
 import { start } from '../helpers/local-cognito.js'
-import { closedPort, environment, POOL_ID, RSA_KEY, startFakeCognito } from './fake-cognito.js'
+import { closedPort, environment, POOL_ID, RSA_KEY, startFakeCognito, WEAK_RSA_KEY } from './fake-cognito.js'
 
 function check (report: DoctorReport, name: string): CheckResult {
   return report.checks.find(c => c.name === name) as CheckResult
@@ -69,8 +69,9 @@ t.test('nothing reachable: every remote check fails and the clock check is skipp
 
 t.test('a JWKS without a usable key, not a key set, or failing', async (t) => {
   const cases = [
-    [200, { keys: [{ ...RSA_KEY, alg: 'RS512' }, { ...RSA_KEY, kid: undefined }, 'junk', null] }, 'holds 4 key(s), none an RS256 signing key with a kid: no token would verify'],
-    [200, { keys: [] }, 'holds 0 key(s), none an RS256 signing key with a kid: no token would verify'],
+    [200, { keys: [{ ...RSA_KEY, alg: 'RS512' }, { ...RSA_KEY, kid: undefined }, 'junk', null] }, 'holds 4 key(s), none an RS256 signing key of 2048 bits or more with a kid: no token would verify'],
+    [200, { keys: [WEAK_RSA_KEY] }, 'holds 1 key(s), none an RS256 signing key of 2048 bits or more with a kid: no token would verify'],
+    [200, { keys: [] }, 'holds 0 key(s), none an RS256 signing key of 2048 bits or more with a kid: no token would verify'],
     [200, { keys: 'none' }, 'is not a JSON Web Key Set'],
     [200, 'plain', 'is not a JSON Web Key Set'],
     [503, { keys: [RSA_KEY] }, 'answered HTTP 503']
@@ -84,5 +85,5 @@ t.test('a JWKS without a usable key, not a key set, or failing', async (t) => {
   const fake = await startFakeCognito(t, {
     jwks: (_req, res) => res.writeHead(200).end(JSON.stringify({ keys: [RSA_KEY, { ...RSA_KEY, kid: 'key-2', alg: undefined, use: undefined }] }))
   })
-  t.equal(check(await runDoctor(fake.env), 'jwks').found, `${fake.issuer}/.well-known/jwks.json: 2 RS256 signing key(s) with a kid`)
+  t.equal(check(await runDoctor(fake.env), 'jwks').found, `${fake.issuer}/.well-known/jwks.json: 2 RS256 signing key(s) of 2048 bits or more with a kid`)
 })

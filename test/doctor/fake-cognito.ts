@@ -2,6 +2,7 @@
  * A small Cognito look-alike on 127.0.0.1 (port 0) for the doctor's tests: a discovery document, a JWKS
  * and an authorize endpoint, each replaceable, with a `Date` header that can lie.
  */
+import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Teardown } from '../helpers/teardown.js'
@@ -28,7 +29,12 @@ export interface FakeCognito {
   env: Record<string, string>
 }
 
-export const RSA_KEY = { kty: 'RSA', alg: 'RS256', use: 'sig', kid: 'key-1', n: 'sXch', e: 'AQAB' }
+/** A public key as Cognito serves it: RSA, 2048 bits, RS256, named by a kid. */
+const { n, e } = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }) as { n: string, e: string }
+export const RSA_KEY = { kty: 'RSA', alg: 'RS256', use: 'sig', kid: 'key-1', n, e }
+/** The same key shortened to 1024 bits: too weak for the verifier. */
+const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }) as { n: string, e: string }
+export const WEAK_RSA_KEY = { ...RSA_KEY, kid: 'weak', n: weak.n, e: weak.e }
 
 function json (res: ServerResponse, body: unknown, status = 200): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
