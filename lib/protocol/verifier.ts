@@ -107,7 +107,7 @@ export class Verifier {
     const claims = await this.#verify(token, 'access', true) as CognitoAccessTokenClaims
     const refusal = this.#notASession(claims)
     if (refusal !== undefined) throw new InvalidTokenError(refusal)
-    return claims as CognitoAccessTokenClaims
+    return claims
   }
 
   async verifyIdToken (token: string, nonce?: string): Promise<CognitoIdTokenClaims> {
@@ -144,16 +144,21 @@ export class Verifier {
     return entry !== undefined && entry.use === use && this.#jwks.hasKid(entry.kid) ? entry : undefined
   }
 
+  /** The cache's expiry rule: a token is good until `exp` plus the leeway, to the second. */
+  #live (entry: CacheEntry, now: number): boolean {
+    return entry.exp + this.#config.leeway > now
+  }
+
   #cached (token: string, use: TokenUse): JWTPayload | undefined {
     const entry = this.#entry(token, use)
-    return entry !== undefined && entry.exp + this.#config.leeway > Math.floor(Date.now() / 1000) ? entry.claims : undefined
+    return entry !== undefined && this.#live(entry, Math.floor(Date.now() / 1000)) ? entry.claims : undefined
   }
 
   async #verify (token: string, use: TokenUse, cacheAtOnce: boolean): Promise<JWTPayload> {
     const now = Math.floor(Date.now() / 1000)
     const cached = typeof token === 'string' ? this.#entry(token, use) : undefined
     if (cached !== undefined) {
-      if (cached.exp + this.#config.leeway <= now) throw new TokenExpiredError()
+      if (!this.#live(cached, now)) throw new TokenExpiredError()
       return cached.claims
     }
     try {

@@ -46,7 +46,6 @@ export interface RedisClient extends RedisCommands {
   readonly isCluster?: boolean
 }
 
-/** What a `sub` may be to name keys (Cognito's are UUIDs). */
 /** The session a cookie names. `handle`, a hash of the id, is what keys and messages use. */
 export interface SessionRef { sid: string, sub: string, handle: string, rotated: boolean }
 /** What a record holds (encrypted). */
@@ -59,6 +58,7 @@ export function tokenOf (record: SessionRecord, kind: 'access' | 'id' | 'refresh
 
 export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
+/** What a `sub` may be to name keys (Cognito's are UUIDs). */
 export const SUB = /^[\w.@+-]{1,128}$/
 
 export function handleOf (sid: string): string {

@@ -70,8 +70,8 @@ interface Keyed<V> { key: string, value: V }
 /**
  * An {@link LruMap} for long string keys (tokens, sealed cookies), which would be hashed in full on
  * every lookup: it is indexed by the key's last characters, and a hit counts only when the whole key
- * is the same. Two keys that share their tail (a forgery copying a known token's signature) are
- * simply a miss; the one that was stored first stays.
+ * is the same: a key that shares a stored key's tail (a forgery copying a known token's signature)
+ * is a miss, and the stored entry stays. Storing a key replaces any entry under its tail.
  */
 export class LongKeyLruMap<V> {
   readonly #map: LruMap<string, Keyed<V>>
