@@ -10,7 +10,6 @@
  * app.get('/admin', { preHandler: app.cognito.requireGroups(['admin']) }, async (request) => request.cognito?.groups)
  */
 import fp from 'fastify-plugin'
-import fastifyCookie from '@fastify/cookie'
 import type { FastifyInstance } from 'fastify'
 import { InvalidOptionError } from './errors.js'
 import { atLeastOne, createGuardFactory, type GuardFactory } from './fastify/guards.js'
@@ -29,6 +28,7 @@ import { TokenClient } from './protocol/token-client.js'
 import { UserInfoClient } from './protocol/user-info.js'
 import { Verifier } from './protocol/verifier.js'
 import { createCodec } from './session/codec.js'
+import { cookieSyntax, decorateCookieFields } from './session/cookie-io.js'
 import { CookieLayout } from './session/cookies.js'
 import { SessionLifecycle } from './session/lifecycle.js'
 import { LoginFlow } from './session/login.js'
@@ -50,8 +50,10 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
   // OpenTelemetry metrics of the plugin's events, once per process, when the app has @opentelemetry/api.
   await startTelemetry()
 
-  // Parsing is left to the guards (hook: false): routes no guard protects pay nothing for cookies.
-  if (!fastify.hasPlugin('@fastify/cookie')) await fastify.register(fastifyCookie, { hook: false })
+  // No hook on the app for cookies: the guards parse them on demand, Set-Cookie is written by the
+  // plugin on the replies that set one (cookie-io.ts). Routes no guard protects pay nothing.
+  const cookieIo = await cookieSyntax()
+  decorateCookieFields(fastify)
 
   const jwks = new JwksCache({
     jwksUri: config.jwksUri,
@@ -65,7 +67,7 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
   const grants = new Grants(config, new TokenClient(config), verifier)
 
   const codec = await createCodec(config.codec)
-  const layout = new CookieLayout(config.cookie, header => fastify.parseCookie(header), (name, value, opts) => fastify.serializeCookie(name, value, opts))
+  const layout = new CookieLayout(config.cookie, cookieIo.parse, cookieIo.serialize)
   const serverStore = await config.sessionStore?.create({
     codec,
     layout,
@@ -91,7 +93,7 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
   // Every guard this instance makes is remembered with what a document can say of it, so that a
   // route holding one, in any hook, gets its OpenAPI `security`.
   const guardDocs = new WeakMap<object, GuardDoc>()
-  const makeGuard = createGuardFactory(config, verifier, lifecycle, request => layout.cookies(request), { alb, userInfo })
+  const makeGuard = createGuardFactory(config, verifier, lifecycle, layout, { alb, userInfo })
   const guard: GuardFactory = (guardOptions) => {
     const hook = makeGuard(guardOptions)
     guardDocs.set(hook, { scopes: guardOptions?.scopes ?? [], optional: guardOptions?.optional === true })
@@ -147,7 +149,7 @@ async function fastifyCognito (fastify: FastifyInstance, options: FastifyCognito
   })
 
   const schemas = routeSchemas(documented, [{ [labels.cookie]: [] }])
-  await fastify.register(routesPlugin(config, login, lifecycle, decorator.authenticate, schemas))
+  await fastify.register(routesPlugin(config, login, layout, lifecycle, decorator.authenticate, schemas))
 
   if (config.disabled) {
     fastify.log.warn('fastify-cognito: authentication is DISABLED (disabled: true); every guard lets every request through')

@@ -3,10 +3,10 @@
  * secret's length, plain-http URLs, and whether Cognito's largest tokens fit in the session cookies.
  * They read the same environment as `optionsFromEnv` (flask-cognito-lib's variable names).
  */
-import fastifyCookie, { type SerializeOptions } from '@fastify/cookie'
 import { optionsFromEnv } from '../env.js'
 import { resolveOptions, type ResolvedConfig } from '../options.js'
 import { createCodec } from '../session/codec.js'
+import { cookieSyntax } from '../session/cookie-io.js'
 import { CookieLayout, type SessionCookie } from '../session/cookies.js'
 import { fail, ok, skip, warn, type CheckResult } from './report.js'
 
@@ -131,9 +131,6 @@ export const COGNITO_TOKEN_SIZES: { typical: TokenSizes, largest: TokenSizes } =
 /** Proxies and load balancers often cap a request's headers at 8 kB (Node's own default is 16 kB). */
 const HEADER_BUDGET = 8192
 
-/** @fastify/cookie's own serializer: the layout budgets each cookie's value from the Set-Cookie line it writes. */
-export const serializeCookie: (name: string, value: string, options: SerializeOptions) => string = fastifyCookie.fastifyCookie.serialize
-
 /**
  * Check 6: seals dummy tokens of Cognito's sizes with the codec the plugin uses, lays them out in cookies
  * with the configured names and attributes, and measures: the largest token must fit in the 9 cookies a
@@ -142,7 +139,8 @@ export const serializeCookie: (name: string, value: string, options: SerializeOp
 export async function checkCookies (config: ResolvedConfig, sizes = COGNITO_TOKEN_SIZES): Promise<CheckResult> {
   const codec = await createCodec(config.codec)
   try {
-    const layout = new CookieLayout(config.cookie, () => ({}), serializeCookie)
+    // The plugin's own serializer: the layout budgets each cookie's value from the Set-Cookie line it writes.
+    const layout = new CookieLayout(config.cookie, () => ({}), (await cookieSyntax()).serialize)
     const kinds: SessionCookie[] = config.refresh ? ['access', 'id', 'refresh'] : ['access', 'id']
     const cookiesOf = (tokens: TokenSizes): Array<[string, string]> =>
       kinds.flatMap(kind => layout.chunks(kind, codec.seal(kind, 'x'.repeat(tokens[kind]))))

@@ -18,6 +18,7 @@ import { audienceOf, buildAlbIdentity, buildIdentity, rawAccessToken } from '../
 import type { UserInfoClient } from '../protocol/user-info.js'
 import type { Verifier } from '../protocol/verifier.js'
 import type { SessionLifecycle } from '../session/lifecycle.js'
+import type { CookieLayout } from '../session/cookies.js'
 import { publish } from '../util/events.js'
 import { albHeaders, bearerToken, isBearerScheme, isBrowserNavigation, usualBearerValue } from './request.js'
 import type { CognitoAccessTokenClaims, CognitoIdentity, FastifyCognitoOptions, GuardOptions } from '../types.js'
@@ -65,9 +66,9 @@ function guardAudience (value: unknown): readonly string[] {
 }
 
 /**
- * @param cookies the request's cookies, parsed once (the cookie layout's reader)
+ * @param jar the cookie layout: the request's cookies, parsed once, and the markers the guard sets
  */
-export function createGuardFactory (config: GuardsConfig, verifier: Verifier, lifecycle: SessionLifecycle, cookies: (request: FastifyRequest) => Record<string, string | undefined>, services: GuardServices): GuardFactory {
+export function createGuardFactory (config: GuardsConfig, verifier: Verifier, lifecycle: SessionLifecycle, jar: Pick<CookieLayout, 'cookies' | 'set'>, services: GuardServices): GuardFactory {
   const loginPath = config.publicPaths.login
 
   /** A user an ALB signed in; the access token it forwards gives groups and scopes when it verifies and is the same user's. */
@@ -165,8 +166,8 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
    */
   function trySilentLogin (request: FastifyRequest, reply: FastifyReply, redirect: boolean): FastifyReply | undefined {
     if (!canRedirect(request, redirect)) return undefined
-    if (cookies(request)[config.cookie.markers.silent] !== undefined) return undefined
-    reply.setCookie(config.cookie.markers.silent, '1', markerCookie())
+    if (jar.cookies(request)[config.cookie.markers.silent] !== undefined) return undefined
+    jar.set(reply, config.cookie.markers.silent, '1', markerCookie())
     reply.header('cache-control', 'no-store')
     return toLogin(reply, loginPath as string, request.url, 'none')
   }
@@ -176,9 +177,9 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
     const now = Math.floor(Date.now() / 1000)
     if (identity.authTime !== undefined && now - identity.authTime <= maxAge) return undefined
     if (identity.source === 'cookie' && canRedirect(request, redirect)) {
-      const tried = Number(cookies(request)[config.cookie.markers.stepUp])
+      const tried = Number(jar.cookies(request)[config.cookie.markers.stepUp])
       if (!(now - tried < STEP_UP_RETRY)) {
-        reply.setCookie(config.cookie.markers.stepUp, String(now), markerCookie(STEP_UP_RETRY))
+        jar.set(reply, config.cookie.markers.stepUp, String(now), markerCookie(STEP_UP_RETRY))
         reply.header('cache-control', 'no-store')
         return toLogin(reply, loginPath as string, request.url, 'login')
       }

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { sanitizeReturnTo } from '../protocol/return-to.js'
 import type { LoginFlow, LoginPage } from '../session/login.js'
+import type { CookieLayout } from '../session/cookies.js'
 import type { RouteSchemas } from './openapi.js'
 import { continuePage } from './pages.js'
 import { param, pathOnly } from './request.js'
@@ -62,7 +63,7 @@ function loginQuery (query: unknown): LoginOptions {
   }
 }
 
-export function registerLoginRoutes (fastify: FastifyInstance, config: LoginRoutesConfig, login: LoginFlow, authenticate: preHandlerAsyncHookHandler, schemas: RouteSchemas): void {
+export function registerLoginRoutes (fastify: FastifyInstance, config: LoginRoutesConfig, login: LoginFlow, jar: Pick<CookieLayout, 'cookies' | 'set' | 'unset'>, authenticate: preHandlerAsyncHookHandler, schemas: RouteSchemas): void {
   const { routes } = config
   const passkeysCookie = { httpOnly: true, secure: config.cookie.secure, sameSite: 'lax' as const, path: '/', maxAge: 600 }
 
@@ -81,7 +82,7 @@ export function registerLoginRoutes (fastify: FastifyInstance, config: LoginRout
     fastify.get(routes.passkeys, { ...schemas.passkeys, preHandler: authenticate }, async (request, reply) => {
       const returnTo = sanitizeReturnTo(param(request.query, 'returnTo')) ?? config.defaultReturnTo
       reply.header('cache-control', 'no-store')
-      reply.setCookie(config.cookie.markers.passkeys, encodeURIComponent(returnTo), passkeysCookie)
+      jar.set(reply, config.cookie.markers.passkeys, encodeURIComponent(returnTo), passkeysCookie)
       return reply.redirect(config.passkeysUrl, 302)
     })
   }
@@ -94,10 +95,10 @@ export function registerLoginRoutes (fastify: FastifyInstance, config: LoginRout
       const state = param(query, 'state')
       const error = (query as Record<string, unknown>).error
       const bare = state === undefined && error === undefined && param(query, 'code') === undefined
-      const back = bare && routes.passkeys !== false ? fastify.parseCookie(request.headers.cookie ?? '')[config.cookie.markers.passkeys] : undefined
+      const back = bare && routes.passkeys !== false ? jar.cookies(request)[config.cookie.markers.passkeys] : undefined
       if (back !== undefined) {
         // Back from passkey enrolment.
-        reply.clearCookie(config.cookie.markers.passkeys, passkeysCookie)
+        jar.unset(reply, config.cookie.markers.passkeys, passkeysCookie)
         return reply.redirect(sanitizeReturnTo(safeDecode(back)) ?? config.defaultReturnTo, 302)
       }
       const { identity, returnTo } = await login.complete(request, reply, { state, code: param(query, 'code'), error })

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHook
 import { sanitizeReturnTo } from '../protocol/return-to.js'
 import type { SessionLifecycle } from '../session/lifecycle.js'
 import type { LoginFlow } from '../session/login.js'
+import type { CookieLayout } from '../session/cookies.js'
 import { registerLoginRoutes, type LoginRoutesConfig } from './login-routes.js'
 import type { RouteSchemas } from './openapi.js'
 import { confirmLogoutPage } from './pages.js'
@@ -19,7 +20,7 @@ export interface RoutesConfig extends LoginRoutesConfig {
 }
 
 /** Registers the routes, in an encapsulated context: the form parser it adds stays out of the app. */
-export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle: SessionLifecycle, authenticate: preHandlerAsyncHookHandler, schemas: RouteSchemas) {
+export function routesPlugin (config: RoutesConfig, login: LoginFlow, jar: CookieLayout, lifecycle: SessionLifecycle, authenticate: preHandlerAsyncHookHandler, schemas: RouteSchemas) {
   return async function cognitoRoutes (fastify: FastifyInstance): Promise<void> {
     // The refresh button of a server-rendered page posts a form; its body carries nothing we read.
     // parseAs makes Fastify enforce bodyLimit (413); a parser reading the raw stream would not.
@@ -27,7 +28,7 @@ export function routesPlugin (config: RoutesConfig, login: LoginFlow, lifecycle:
       done(null, {})
     })
 
-    registerLoginRoutes(fastify, config, login, authenticate, schemas)
+    registerLoginRoutes(fastify, config, login, jar, authenticate, schemas)
 
     if (config.routes.refresh !== false && config.refresh) {
       fastify.post(config.routes.refresh, schemas.refresh, async (request, reply) => {

@@ -9,12 +9,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { SerializeOptions } from '@fastify/cookie'
 import { CookieBudgetError } from '../errors.js'
+import { clearCookie, requestCookies, writeCookie, type Cookies, type SerializeCookie } from './cookie-io.js'
 
 /** A browser keeps at most 4096 bytes of a cookie, name and attributes included. */
 const COOKIE_LIMIT = 4096
 const MAX_CHUNKS = 9
 
-export type Cookies = Record<string, string | undefined>
+export type { Cookies }
 export type SessionCookie = 'access' | 'id' | 'refresh'
 
 /** The slice of configuration the layout uses. */
@@ -44,9 +45,9 @@ export class CookieLayout {
   readonly #config: CookieLayoutConfig
   readonly #parse: (header: string) => Cookies
   readonly #budget = new Map<SessionCookie, number>()
-  readonly #serialize: (name: string, value: string, options: SerializeOptions) => string
+  readonly #serialize: SerializeCookie
 
-  constructor (config: CookieLayoutConfig, parse: (header: string) => Cookies, serialize: (name: string, value: string, options: SerializeOptions) => string) {
+  constructor (config: CookieLayoutConfig, parse: (header: string) => Cookies, serialize: SerializeCookie) {
     this.#config = config
     this.#parse = parse
     this.#serialize = serialize
@@ -82,10 +83,17 @@ export class CookieLayout {
 
   /** The request's cookies, parsed once and only when a guard or route needs them. */
   cookies (request: FastifyRequest): Cookies {
-    if (request.cookies) return request.cookies
-    const header = request.headers.cookie
-    request.cookies = header ? this.#parse(header) : {}
-    return request.cookies
+    return requestCookies(request, this.#parse)
+  }
+
+  /** Sets a cookie on this reply (a Set-Cookie line; the app gets no hook for it). */
+  set (reply: FastifyReply, name: string, value: string, options: SerializeOptions): void {
+    writeCookie(reply, this.#serialize, name, value, options)
+  }
+
+  /** Clears a cookie on this reply: empty and expired, with the attributes it was set with. */
+  unset (reply: FastifyReply, name: string, options: SerializeOptions): void {
+    clearCookie(reply, this.#serialize, name, options)
   }
 
   /** The sealed value of a session cookie, its chunks joined; `undefined` when absent or incomplete. */
@@ -121,7 +129,7 @@ export class CookieLayout {
     noStore(reply)
     const parts = this.chunks(kind, sealed)
     const options = this.options(kind)
-    for (const [name, value] of parts) reply.setCookie(name, value, options)
+    for (const [name, value] of parts) this.set(reply, name, value, options)
     this.#clearChunks(request, reply, kind, parts.length)
   }
 
@@ -134,13 +142,13 @@ export class CookieLayout {
   /** Sets the login transactions cookie. */
   setTransactions (reply: FastifyReply, sealed: string): void {
     noStore(reply)
-    reply.setCookie(this.#config.transactionName, sealed, this.options('tx'))
+    this.set(reply, this.#config.transactionName, sealed, this.options('tx'))
   }
 
   /** Clears the login transactions cookie. */
   clearTransactions (reply: FastifyReply): void {
     noStore(reply)
-    reply.clearCookie(this.#config.transactionName, this.options('tx'))
+    this.unset(reply, this.#config.transactionName, this.options('tx'))
   }
 
   #chunkName (kind: SessionCookie, index: number): string {
@@ -153,7 +161,7 @@ export class CookieLayout {
     const options = this.options(kind)
     for (let i = from; i < MAX_CHUNKS; i++) {
       const name = this.#chunkName(kind, i)
-      if (i === 0 || cookies[name] !== undefined) reply.clearCookie(name, options)
+      if (i === 0 || cookies[name] !== undefined) this.unset(reply, name, options)
     }
   }
 
@@ -164,12 +172,12 @@ export class CookieLayout {
   /** Sets the session's last-seen cookie, with the session cookies' attributes and the refresh cookie's life. */
   setSeen (reply: FastifyReply, sealed: string): void {
     noStore(reply)
-    reply.setCookie(this.#config.seenName, sealed, this.options('refresh'))
+    this.set(reply, this.#config.seenName, sealed, this.options('refresh'))
   }
 
   clearSeen (reply: FastifyReply): void {
     noStore(reply)
-    reply.clearCookie(this.#config.seenName, this.options('refresh'))
+    this.unset(reply, this.#config.seenName, this.options('refresh'))
   }
 
   get startedName (): string {
@@ -179,12 +187,12 @@ export class CookieLayout {
   /** Sets the session's start cookie, with the session cookies' attributes and the refresh cookie's life. */
   setStarted (reply: FastifyReply, sealed: string): void {
     noStore(reply)
-    reply.setCookie(this.#config.startedName, sealed, this.options('refresh'))
+    this.set(reply, this.#config.startedName, sealed, this.options('refresh'))
   }
 
   clearStarted (reply: FastifyReply): void {
     noStore(reply)
-    reply.clearCookie(this.#config.startedName, this.options('refresh'))
+    this.unset(reply, this.#config.startedName, this.options('refresh'))
   }
 
   /** The login transactions cookie's name. */

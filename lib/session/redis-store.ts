@@ -111,7 +111,7 @@ export class RedisSessionStore implements ServerSessionStore {
     if (loaded !== undefined) await this.sessions.delete(loaded.ref.sub, loaded.ref.handle)
     this.#requests.set(request, Promise.resolve(undefined))
     reply.header('cache-control', 'no-store')
-    reply.clearCookie(this.#ctx.cookieName, this.#ctx.layout.options('refresh'))
+    this.#ctx.layout.unset(reply, this.#ctx.cookieName, this.#ctx.layout.options('refresh'))
   }
 
   /** The cookie of a new session, at once; the record is written in the background, and requests naming it here wait for it. */
@@ -294,6 +294,6 @@ export class RedisSessionStore implements ServerSessionStore {
 
   #setCookie (reply: FastifyReply, cookie: string): void {
     reply.header('cache-control', 'no-store')
-    reply.setCookie(this.#ctx.cookieName, cookie, this.#ctx.layout.options('refresh'))
+    this.#ctx.layout.set(reply, this.#ctx.cookieName, cookie, this.#ctx.layout.options('refresh'))
   }
 }

@@ -26,22 +26,27 @@ t.test('the package exports the plugin as default and named, optionsFromEnv and 
   t.equal((fastifyCognito as unknown as Record<symbol, { name: string }>)[Symbol.for('plugin-meta')]?.name, 'fastify-cognito')
 })
 
-t.test('the plugin registers @fastify/cookie when the app has not, without per-request parsing', async (t) => {
+t.test('the plugin adds no cookie hook to the app: unguarded routes never parse cookies, guards read them on demand', async (t) => {
   const pool = await createTestPool()
   t.teardown(() => pool.close())
   const app = await buildApp(t, pool.pluginOptions(), { routes: meRoutes })
-  t.ok(app.hasPlugin('@fastify/cookie'))
+  t.notOk(app.hasPlugin('@fastify/cookie'), '@fastify/cookie is not registered on the app')
+  const hooks = app.printRoutes({ method: 'GET', includeHooks: true, commonPrefix: false })
+  t.match(hooks, /preHandler/, 'the listing shows hooks')
+  t.notMatch(hooks, /onSend|onRequest/, 'no onSend or onRequest hook on any GET route (HEAD routes have Fastify\'s own onSend)')
   const cookies = app.cognito.sealSession(await pool.mintTokens({ username: 'alice' }))
   const open = await app.inject({ url: '/open', cookies: { ...cookies, theme: 'dark' } })
   t.same(open.json(), { cognito: null })
   const unguarded = Fastify()
   t.teardown(() => unguarded.close())
   await unguarded.register(fastifyCognito, pool.pluginOptions())
-  unguarded.get('/cookies', async (request) => ({ cookies: request.cookies }))
+  unguarded.get('/cookies', async (request) => ({ cookies: request.cookies ?? null }))
   t.same((await unguarded.inject({ url: '/cookies', cookies: { theme: 'dark' } })).json(), { cookies: null }, 'an unguarded route never parses cookies')
   const me = await app.inject({ url: '/me', cookies })
   t.equal(me.statusCode, 200, 'guards read the session cookies themselves')
   t.equal(me.json().username, 'alice')
+  const login = await app.inject({ url: '/login' })
+  t.match(String(login.headers['set-cookie']), /^cognito_tx=[^;]+; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax/, 'the routes still set their cookies')
 })
 
 t.test('an app that registered @fastify/cookie first keeps its parsing and its cookies; the plugin uses them', async (t) => {
@@ -56,8 +61,14 @@ t.test('an app that registered @fastify/cookie first keeps its parsing and its c
         return { theme: request.cookies.theme ?? null }
       })
       app.get('/both', { preHandler: app.cognito.authenticate }, async (request) => ({ theme: request.cookies.theme, user: request.cognito?.username }))
+      app.get('/flash-login', async (request, reply) => {
+        reply.setCookie('flash', 'welcome', { path: '/' })
+        return app.cognito.login(request, reply)
+      })
     }
   })
+  const flashLogin = await app.inject({ url: '/flash-login' })
+  t.same(flashLogin.cookies.map((c: { name: string }) => c.name).sort(), ['cognito_tx', 'flash'], 'the app\'s cookie and the plugin\'s are both sent')
   const theme = await app.inject({ url: '/theme', cookies: { theme: 'dark' } })
   t.same(theme.json(), { theme: 'dark' }, 'the app\'s onRequest parsing still runs on unguarded routes')
   const flash = theme.cookies.find((c: { name: string }) => c.name === 'flash') as { value: string }
