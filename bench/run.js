@@ -353,13 +353,16 @@ function callbackLine (callback) {
     `median **${fmt(callback.medianMs, 3)} ms**, p90 ${fmt(callback.p90Ms, 3)} ms, p99 ${fmt(callback.p99Ms, 3)} ms; ${callback.failures} failed.`
 }
 
+const signed = (mb) => `${mb >= 0 ? '+' : ''}${fmt(mb, 1)}`
+
 function memoryLine (memory) {
   if (memory === null) return '_skipped (BENCH_MEMORY=0)_'
   if (memory.error !== undefined) return `_failed: ${memory.error}_`
   return `Over ${fmt(memory.requests)} distinct credentials (\`node --expose-gc bench/memory.js\`; ${fmt(memory.allowed)} allowed, ${fmt(memory.refused)} refused): ` +
     `RSS ${fmt(memory.startMb, 1)} MB after the warm-up, at most ${fmt(memory.maxMb, 1)} MB (**${memory.growthMb >= 0 ? '+' : ''}${fmt(memory.growthMb, 1)} MB**), ` +
     `${fmt(memory.endMb, 1)} MB at the end; the second half moved ${memory.secondHalfMb >= 0 ? '+' : ''}${fmt(memory.secondHalfMb, 1)} MB. Samples: ${memory.samplesMb.join(', ')} MB. ` +
-    `JS heap in use after a full collection: ${fmt(memory.heapStartMb, 1)} MB after the warm-up, at most ${memory.heapGrowthMb >= 0 ? '+' : ''}${fmt(memory.heapGrowthMb, 1)} MB.`
+    `JS heap in use after a full collection: ${fmt(memory.heapStartMb, 1)} MB after the warm-up, at most ${memory.heapGrowthMb >= 0 ? '+' : ''}${fmt(memory.heapGrowthMb, 1)} MB. ` +
+    `The RSS at its highest, against the start: V8's heap as reserved ${signed(memory.split.v8HeapMb)} MB, Buffers ${signed(memory.split.externalMb)} MB, other native memory ${signed(memory.split.otherMb)} MB.`
 }
 
 // ---------------------------------------------------------------------------------------------
