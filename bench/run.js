@@ -52,10 +52,15 @@
 // BENCH_CALLBACK=0 to skip the callback's own work (callback.js), BENCH_MEMORY=0 to skip memory under a
 // million distinct credentials (memory.js, the longest part), and BENCH_QUICK=1: a smoke run (1 s runs,
 // 1 round, 0.5 s warm-up, 1500 cold tokens, short micro, 100 logins, 100,000 credentials).
+// BENCH_AGAINST=<path of another checkout, built> runs each plugin variant from that build too, in the
+// same rounds (`<id>@against`): e.g. `git worktree add /tmp/before main && ln -s "$PWD/node_modules"
+// /tmp/before/ && (cd /tmp/before && npm run build)`, then `BENCH_AGAINST=/tmp/before BENCH_ONLY=identify-anon npm run bench`.
 // Results: printed, and written to bench/results/latest.json and latest.md (git-ignored).
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import fastifyCognito from '../dist/index.js'
@@ -79,7 +84,7 @@ const COLD_TOKENS = Math.round(setting('BENCH_COLD_TOKENS', QUICK ? 1500 : 4000)
 const MICRO = process.env.BENCH_MICRO !== '0'
 /** BENCH_SERVER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p': Node flags for the servers (a profile of each, written when it stops). */
 const SERVER_FLAGS = process.env.BENCH_SERVER_FLAGS ? process.env.BENCH_SERVER_FLAGS.split(' ').filter(Boolean) : []
-/** BENCH_ONLY=id,id: run these variants (and the baseline) only, for a quick look at one comparison. */
+/** BENCH_ONLY=id,id: run these variants (and the baseline, and their @against twins) only, for a quick look at one comparison. */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined
 const TOKEN_CACHE_SIZE = 1000 // the plugin's default `tokenCacheSize`
 const OTHER_SHARE = 0.10
@@ -113,6 +118,16 @@ const VARIANTS = [
   { id: 'session-store', label: 'fastify-cognito requireGroups, session store (Redis), warm', kind: 'cognito-groups-store', header: perConnection('cookie', 'cookie-store'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'cookie-store-deny' }
 ]
 const BASELINE = 'baseline'
+// BENCH_AGAINST=<another checkout, built>: each plugin variant also runs from that checkout's build, as
+// `<id>@against`, in the same rounds: a change measured side by side with the code before it.
+const AGAINST = process.env.BENCH_AGAINST
+if (AGAINST !== undefined) {
+  const script = join(AGAINST, 'bench', 'server.js')
+  if (!existsSync(join(AGAINST, 'dist', 'index.js'))) throw new Error(`BENCH_AGAINST: ${AGAINST} has no build (run npm run build there)`)
+  for (const variant of VARIANTS.filter(v => v.kind.startsWith('cognito-'))) {
+    VARIANTS.push({ ...variant, id: `${variant.id}@against`, label: `${variant.label} [${AGAINST}]`, script })
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
@@ -135,7 +150,7 @@ function firstMessage (child, what) {
 }
 
 async function startServer (variant, config) {
-  const child = spawnPinned(`${here}server.js`, 0, SERVER_FLAGS)
+  const child = spawnPinned(variant.script ?? `${here}server.js`, 0, SERVER_FLAGS)
   const answer = firstMessage(child, `the ${variant.id} server`)
   child.send({ kind: variant.kind, config })
   const { url, error } = await answer
@@ -419,6 +434,20 @@ function markdownTable (rows) {
   return lines.join('\n')
 }
 
+/** With BENCH_AGAINST: each variant against its twin from the other build, paired per round. */
+function againstTable (runs) {
+  if (AGAINST === undefined) return ''
+  const lines = ['## Against the other build', '', `Each row: this checkout minus \`${AGAINST}\`, medians of per-round differences (same round, same load).`, '',
+    '| variant | server CPU µs/req, difference | req/s ratio | rounds |', '|---|---:|---:|---:|']
+  for (const twin of VARIANTS.filter(v => v.id.endsWith('@against') && v.skip === undefined)) {
+    const id = twin.id.replace(/@against$/, '')
+    const pairs = runs.filter(r => r.variant === id).map(r => ({ mine: r, theirs: runs.find(o => o.round === r.round && o.variant === twin.id) })).filter(p => p.theirs !== undefined)
+    const diff = median(pairs.map(({ mine, theirs }) => mine.cpuUsPerRequest === null || theirs.cpuUsPerRequest === null ? null : mine.cpuUsPerRequest - theirs.cpuUsPerRequest))
+    lines.push(`| ${id} | ${diff === null ? 'n/a' : `${diff >= 0 ? '+' : ''}${fmt(diff, 1)}`} | ${fmt(median(pairs.map(({ mine, theirs }) => mine.rps / theirs.rps)), 2)} | ${pairs.length} |`)
+  }
+  return lines.join('\n')
+}
+
 function roundsTable (runs) {
   const lines = ['| round | variant | req/s | CPU µs/req | p50 ms | p99 ms | server CPU | load gen CPU | others on core 0 / 1 | load1 start → end | noisy |', '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|']
   for (const r of runs) {
@@ -464,7 +493,7 @@ try {
   console.error(`minting ${CONNECTIONS} users' tokens and ${COLD_TOKENS} cold tokens...`)
   redis = await startRedis()
   if (redis === undefined) VARIANTS.find(v => v.id === 'session-store').skip = 'redis-server is not installed (apt-get install redis-server)'
-  if (ONLY !== undefined) for (const variant of VARIANTS) if (variant.id !== BASELINE && !ONLY.has(variant.id)) variant.skip ??= 'not in BENCH_ONLY'
+  if (ONLY !== undefined) for (const variant of VARIANTS) if (variant.id !== BASELINE && !ONLY.has(variant.id.replace(/@against$/, ''))) variant.skip ??= 'not in BENCH_ONLY'
   const { pools, sizes } = await makeCredentials(pool, pluginOptions, redis)
   const jwks = await (await fetch(pool.jwksUri)).json()
   const config = { pluginOptions, userPoolId: pool.userPoolId, clientId: pool.clientId, issuer: pool.issuer, jwksUri: pool.jwksUri, jwks, redisPort: redis?.port }
@@ -522,12 +551,13 @@ try {
     '# fastify-cognito benchmark', '', setup, '',
     'Medians over the rounds; "ratio" is the median of per-round ratios to that round\'s baseline req/s; "+CPU" the median of per-round differences of server CPU µs per request to the baseline\'s.', '',
     markdownTable(rows), '',
+    ...(AGAINST === undefined ? [] : [againstTable(runs), '']),
     '## Micro-benchmark: the warm browser-session guard, step by step', '', microTable(micro), '',
     '## The callback', '', callbackLine(callback), '',
     '## Memory', '', memoryLine(memory), '',
     '## Every measured run', '', roundsTable(runs), ''
   ].join('\n')
-  console.log(`\n${setup}\n\n${markdownTable(rows)}\n\n${microTable(micro)}\n\n${callbackLine(callback)}\n\n${memoryLine(memory)}\n`)
+  console.log(`\n${setup}\n\n${markdownTable(rows)}\n\n${AGAINST === undefined ? '' : `${againstTable(runs)}\n\n`}${microTable(micro)}\n\n${callbackLine(callback)}\n\n${memoryLine(memory)}\n`)
 
   const results = new URL('./results/', import.meta.url)
   await mkdir(results, { recursive: true })
