@@ -43,6 +43,13 @@ expectType<FastifyCognitoOptions>(optionsFromEnv())
 expectError(app.register(fastifyCognito, { clientId: 'x' }))
 expectError(app.register(fastifyCognito, { ...options, cookie: { sameSite: 'sometimes' } }))
 
+// The plugin does not register @fastify/cookie on the app, and its types do not claim its decorators either.
+app.get('/no-cookie-decorators', async (request, reply) => {
+  expectError(reply.setCookie('theme', 'dark'))
+  expectError(request.cookies.theme)
+  return null
+})
+
 expectType<preHandlerAsyncHookHandler>(app.cognito.authenticate)
 expectType<preHandlerAsyncHookHandler>(app.cognito.requireGroups(['admin']))
 expectType<preHandlerAsyncHookHandler>(app.cognito.requireAnyGroup(['admin', 'editor']))

@@ -10,10 +10,24 @@
  */
 import Fastify from 'fastify'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import fastifyCookie, { type SerializeOptions } from '@fastify/cookie'
+import fastifyCookie from '@fastify/cookie'
 
 export type Cookies = Record<string, string | undefined>
-export type SerializeCookie = (name: string, value: string, options: SerializeOptions) => string
+/**
+ * The attributes the plugin sets, a subset of @fastify/cookie's `SerializeOptions`. Declared here so that
+ * the package's types do not load @fastify/cookie's, which would give every app `reply.setCookie` and
+ * `request.cookies` in its types whether or not it registered @fastify/cookie.
+ */
+export interface CookieOptions {
+  domain?: string
+  path?: string
+  maxAge?: number
+  expires?: Date
+  httpOnly?: boolean
+  secure?: boolean
+  sameSite?: 'lax' | 'strict' | 'none'
+}
+export type SerializeCookie = (name: string, value: string, options: CookieOptions) => string
 
 /** The cookies parsed by a guard, on requests of an app without @fastify/cookie's own parsing. */
 const PARSED = Symbol('fastify-cognito.cookies')
@@ -48,7 +62,8 @@ export function decorateCookieFields (fastify: FastifyInstance): void {
 
 /** The request's cookies: the app's @fastify/cookie parse when it ran, else parsed here once. */
 export function requestCookies (request: FastifyRequest, parse: (header: string) => Cookies): Cookies {
-  if (request.cookies) return request.cookies
+  const parsedByApp = (request as { cookies?: Cookies | null }).cookies
+  if (parsedByApp) return parsedByApp
   const own = request as unknown as WithParsed
   if (own[PARSED] !== null && own[PARSED] !== undefined) return own[PARSED]
   const header = request.headers.cookie
@@ -61,7 +76,7 @@ export function requestCookies (request: FastifyRequest, parse: (header: string)
  * Writes one Set-Cookie line for `name` on this reply. A cookie set twice on one reply (same name,
  * domain and path) is sent once, as last set, as @fastify/cookie does; lines the app wrote stay.
  */
-export function writeCookie (reply: FastifyReply, serialize: SerializeCookie, name: string, value: string, options: SerializeOptions): void {
+export function writeCookie (reply: FastifyReply, serialize: SerializeCookie, name: string, value: string, options: CookieOptions): void {
   const line = serialize(name, value, { sameSite: 'lax', ...options })
   const fields = reply as unknown as WithWritten
   const mine = fields[WRITTEN] ?? new Map<string, string>()
@@ -77,6 +92,6 @@ export function writeCookie (reply: FastifyReply, serialize: SerializeCookie, na
 }
 
 /** Clears a cookie: empty, expired, on the path (and domain) it was set with. */
-export function clearCookie (reply: FastifyReply, serialize: SerializeCookie, name: string, options: SerializeOptions): void {
+export function clearCookie (reply: FastifyReply, serialize: SerializeCookie, name: string, options: CookieOptions): void {
   writeCookie(reply, serialize, name, '', { path: '/', ...options, expires: new Date(0), maxAge: 0 })
 }

@@ -7,9 +7,8 @@
  * chunks: `name` holds `<count>~<part>`, then `name.1` ... `name.<count-1>`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { SerializeOptions } from '@fastify/cookie'
 import { CookieBudgetError } from '../errors.js'
-import { clearCookie, requestCookies, writeCookie, type Cookies, type SerializeCookie } from './cookie-io.js'
+import { clearCookie, requestCookies, writeCookie, type CookieOptions, type Cookies, type SerializeCookie } from './cookie-io.js'
 
 /** A browser keeps at most 4096 bytes of a cookie, name and attributes included. */
 const COOKIE_LIMIT = 4096
@@ -63,7 +62,7 @@ export class CookieLayout {
    * SameSite=Lax: the callback is a top-level navigation from Cognito's site, which a Strict cookie
    * would never reach, whatever SameSite the session cookies use.
    */
-  options (kind: SessionCookie | 'tx'): SerializeOptions {
+  options (kind: SessionCookie | 'tx'): CookieOptions {
     const cookie = this.#config
     if (kind === 'tx') return { httpOnly: true, secure: cookie.secure, sameSite: 'lax', path: '/', maxAge: cookie.transactionMaxAge }
     return {
@@ -87,12 +86,12 @@ export class CookieLayout {
   }
 
   /** Sets a cookie on this reply (a Set-Cookie line; the app gets no hook for it). */
-  set (reply: FastifyReply, name: string, value: string, options: SerializeOptions): void {
+  set (reply: FastifyReply, name: string, value: string, options: CookieOptions): void {
     writeCookie(reply, this.#serialize, name, value, options)
   }
 
   /** Clears a cookie on this reply: empty and expired, with the attributes it was set with. */
-  unset (reply: FastifyReply, name: string, options: SerializeOptions): void {
+  unset (reply: FastifyReply, name: string, options: CookieOptions): void {
     clearCookie(reply, this.#serialize, name, options)
   }
 
