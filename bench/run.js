@@ -107,6 +107,8 @@ const VARIANTS = [
   { id: 'baseline', label: 'bare Fastify, no plugin, no cookies (the baseline)', kind: 'bare', header: null, expect: { none: 200 } },
   { id: 'baseline+cookie', label: 'bare Fastify, same Cookie header as the browser session', kind: 'bare', header: perConnection('cookie', 'cookie'), expect: { allow: 200 } },
   { id: 'baseline+bearer', label: 'bare Fastify, same Authorization header as the bearer variants', kind: 'bare', header: perConnection('authorization', 'bearer'), expect: { allow: 200 } },
+  { id: 'hook+bearer', label: 'bare Fastify, an empty async preHandler, same Authorization header (the floor of a guarded route)', kind: 'bare-hook', header: perConnection('authorization', 'bearer'), expect: { allow: 200 } },
+  { id: 'hook+cookie', label: 'bare Fastify, an empty async preHandler, same Cookie header (the floor of a guarded route)', kind: 'bare-hook', header: perConnection('cookie', 'cookie'), expect: { allow: 200 } },
   { id: 'bearer-warm', label: 'fastify-cognito requireGroups, bearer, warm (tokens repeat)', kind: 'cognito-groups', header: perConnection('authorization', 'bearer'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
   { id: 'bearer-cold', label: 'fastify-cognito requireGroups, bearer, cold (every token unseen)', kind: 'cognito-groups', header: perRequest('authorization', 'bearer-cold'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'bearer-deny' },
   { id: 'cookie-warm', label: 'fastify-cognito requireGroups, browser session cookies, warm', kind: 'cognito-groups', header: perConnection('cookie', 'cookie'), expect: { allow: 200, deny: 403, none: 401 }, deny: 'cookie-deny' },

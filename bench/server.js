@@ -4,6 +4,7 @@
 // The parent sends { kind, config } and gets back { url }. Every kind serves the same route, GET /page,
 // answering the same body ({ ok: true }); only what guards it differs:
 //   bare              no plugin, no guard (the baseline)
+//   bare-hook         no plugin, an empty async preHandler (what any guard's hook costs Fastify)
 //   cognito-groups    fastify-cognito, `requireGroups(['admin'])` (bearer or session cookies)
 //   cognito-groups-store  the same, with the Redis session store (the browser sends a session-id cookie)
 //   cognito-identify  fastify-cognito, `identify` (a public page that would greet a signed-in user)
@@ -26,6 +27,11 @@ function accessTokenCheck (clientId) {
 const builders = {
   async bare (app) {
     app.get('/page', ok)
+  },
+
+  // What any async preHandler costs Fastify, before the guard does any work: the floor of a guarded route.
+  async 'bare-hook' (app) {
+    app.get('/page', { preHandler: async () => {} }, ok)
   },
 
   async 'cognito-groups' (app, config) {
