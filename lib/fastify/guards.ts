@@ -168,7 +168,6 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
     if (!canRedirect(request, redirect)) return undefined
     if (jar.cookies(request)[config.cookie.markers.silent] !== undefined) return undefined
     jar.set(reply, config.cookie.markers.silent, '1', markerCookie())
-    reply.header('cache-control', 'no-store')
     return toLogin(reply, loginPath as string, request.url, 'none')
   }
 
@@ -180,7 +179,6 @@ export function createGuardFactory (config: GuardsConfig, verifier: Verifier, li
       const tried = Number(jar.cookies(request)[config.cookie.markers.stepUp])
       if (!(now - tried < STEP_UP_RETRY)) {
         jar.set(reply, config.cookie.markers.stepUp, String(now), markerCookie(STEP_UP_RETRY))
-        reply.header('cache-control', 'no-store')
         return toLogin(reply, loginPath as string, request.url, 'login')
       }
     }

@@ -81,7 +81,6 @@ export function registerLoginRoutes (fastify: FastifyInstance, config: LoginRout
     // redirect URI afterwards, with no code and no state: the marker says where to go from there.
     fastify.get(routes.passkeys, { ...schemas.passkeys, preHandler: authenticate }, async (request, reply) => {
       const returnTo = sanitizeReturnTo(param(request.query, 'returnTo')) ?? config.defaultReturnTo
-      reply.header('cache-control', 'no-store')
       jar.set(reply, config.cookie.markers.passkeys, encodeURIComponent(returnTo), passkeysCookie)
       return reply.redirect(config.passkeysUrl, 302)
     })

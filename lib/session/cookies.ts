@@ -32,14 +32,6 @@ export interface CookieLayoutConfig {
   transactionMaxAge: number
 }
 
-/**
- * An answer that sets or clears a cookie of ours is never stored by a cache: a shared cache would
- * hand one user's session to the next (RFC 9111 §5.2.2.5). Whatever route the guard ran on.
- */
-function noStore (reply: FastifyReply): void {
-  reply.header('cache-control', 'no-store')
-}
-
 export class CookieLayout {
   readonly #config: CookieLayoutConfig
   readonly #parse: (header: string) => Cookies
@@ -85,13 +77,20 @@ export class CookieLayout {
     return requestCookies(request, this.#parse)
   }
 
-  /** Sets a cookie on this reply (a Set-Cookie line; the app gets no hook for it). */
+  /**
+   * Sets a cookie on this reply (a Set-Cookie line; the app gets no hook for it). Every cookie the
+   * plugin sets or clears goes through here or {@link unset}, and the answer is then never stored by a
+   * cache: a shared cache would hand one user's session to the next (RFC 9111 §5.2.2.5), whatever route
+   * the guard ran on.
+   */
   set (reply: FastifyReply, name: string, value: string, options: CookieOptions): void {
+    reply.header('cache-control', 'no-store')
     writeCookie(reply, this.#serialize, name, value, options)
   }
 
-  /** Clears a cookie on this reply: empty and expired, with the attributes it was set with. */
+  /** Clears a cookie on this reply: empty and expired, with the attributes it was set with (and `no-store`, as {@link set}). */
   unset (reply: FastifyReply, name: string, options: CookieOptions): void {
+    reply.header('cache-control', 'no-store')
     clearCookie(reply, this.#serialize, name, options)
   }
 
@@ -125,7 +124,6 @@ export class CookieLayout {
 
   /** Sets a session cookie (in chunks when needed) and clears chunks left over from a larger value. */
   write (request: FastifyRequest, reply: FastifyReply, kind: SessionCookie, sealed: string): void {
-    noStore(reply)
     const parts = this.chunks(kind, sealed)
     const options = this.options(kind)
     for (const [name, value] of parts) this.set(reply, name, value, options)
@@ -134,19 +132,16 @@ export class CookieLayout {
 
   /** Clears a session cookie and every chunk of it the browser sent. */
   clear (request: FastifyRequest, reply: FastifyReply, kind: SessionCookie): void {
-    noStore(reply)
     this.#clearChunks(request, reply, kind, 0)
   }
 
   /** Sets the login transactions cookie. */
   setTransactions (reply: FastifyReply, sealed: string): void {
-    noStore(reply)
     this.set(reply, this.#config.transactionName, sealed, this.options('tx'))
   }
 
   /** Clears the login transactions cookie. */
   clearTransactions (reply: FastifyReply): void {
-    noStore(reply)
     this.unset(reply, this.#config.transactionName, this.options('tx'))
   }
 
@@ -170,12 +165,10 @@ export class CookieLayout {
 
   /** Sets the session's last-seen cookie, with the session cookies' attributes and the refresh cookie's life. */
   setSeen (reply: FastifyReply, sealed: string): void {
-    noStore(reply)
     this.set(reply, this.#config.seenName, sealed, this.options('refresh'))
   }
 
   clearSeen (reply: FastifyReply): void {
-    noStore(reply)
     this.unset(reply, this.#config.seenName, this.options('refresh'))
   }
 
@@ -185,12 +178,10 @@ export class CookieLayout {
 
   /** Sets the session's start cookie, with the session cookies' attributes and the refresh cookie's life. */
   setStarted (reply: FastifyReply, sealed: string): void {
-    noStore(reply)
     this.set(reply, this.#config.startedName, sealed, this.options('refresh'))
   }
 
   clearStarted (reply: FastifyReply): void {
-    noStore(reply)
     this.unset(reply, this.#config.startedName, this.options('refresh'))
   }
 

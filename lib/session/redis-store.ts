@@ -110,7 +110,6 @@ export class RedisSessionStore implements ServerSessionStore {
     const loaded = await this.#load(request)
     if (loaded !== undefined) await this.sessions.delete(loaded.ref.sub, loaded.ref.handle)
     this.#requests.set(request, Promise.resolve(undefined))
-    reply.header('cache-control', 'no-store')
     this.#ctx.layout.unset(reply, this.#ctx.cookieName, this.#ctx.layout.options('refresh'))
   }
 
@@ -293,7 +292,6 @@ export class RedisSessionStore implements ServerSessionStore {
   }
 
   #setCookie (reply: FastifyReply, cookie: string): void {
-    reply.header('cache-control', 'no-store')
     this.#ctx.layout.set(reply, this.#ctx.cookieName, cookie, this.#ctx.layout.options('refresh'))
   }
 }

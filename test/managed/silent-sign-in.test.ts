@@ -61,6 +61,7 @@ t.test('identify with silentLogin tries once per browser session: anonymous page
   const marker = setCookieLines(first).find(l => l.startsWith('cognito_silent='))
   t.ok(marker, 'a marker cookie')
   t.notMatch(marker as string, /Max-Age/, 'for the browser session only')
+  t.equal(first.headers['cache-control'], 'no-store', 'the marker\'s answer is never stored by a cache')
   const jar = new CookieJar().store(first)
   const second = await app.inject({ url: '/news?page=2', headers: PAGE, cookies: jar.cookies() })
   t.equal(second.statusCode, 200, 'the second anonymous view is served')

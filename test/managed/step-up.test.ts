@@ -43,6 +43,7 @@ t.test('a page with an old sign-in goes to login with prompt=login and comes bac
   t.equal(again.statusCode, 401, 'the marker stops a second round trip')
   t.equal(again.json().code, 'FST_COGNITO_STEP_UP_REQUIRED')
   t.ok(setCookieLines(res).some(l => /^cognito_stepup=\d+; Max-Age=120/.test(l)))
+  t.equal(res.headers['cache-control'], 'no-store', 'the marker\'s answer is never stored by a cache')
 })
 
 t.test('a fresh sign-in after the step-up passes', async (t) => {

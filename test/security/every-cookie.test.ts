@@ -1,6 +1,7 @@
 /**
  * The class of the cookie findings: every cookie the plugin sets, on every route that sets one, for
- * every SameSite setting, has the prefix, Path, SameSite, attributes and size it must have.
+ * every SameSite setting, has the prefix, Path, SameSite, attributes and size it must have, on an answer
+ * no cache may store.
  */
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
@@ -20,6 +21,7 @@ for (const sameSite of ['lax', 'strict', 'none'] as const) {
     const seen: Array<{ route: string, line: string }> = []
     const record = (route: string, res: LightMyRequestResponse): LightMyRequestResponse => {
       for (const line of setCookieLines(res)) seen.push({ route, line })
+      if (setCookieLines(res).length > 0) t.equal(res.headers['cache-control'], 'no-store', `${route}: an answer that sets cookies is never stored by a cache`)
       return res
     }
     const jar = new CookieJar()
