@@ -40,8 +40,13 @@ t.test('the plugin adds no cookie hook to the app: unguarded routes never parse 
   const unguarded = Fastify()
   t.teardown(() => unguarded.close())
   await unguarded.register(fastifyCognito, pool.pluginOptions())
-  unguarded.get('/cookies', async (request) => ({ cookies: request.cookies ?? null }))
-  t.same((await unguarded.inject({ url: '/cookies', cookies: { theme: 'dark' } })).json(), { cookies: null }, 'an unguarded route never parses cookies')
+  // Whether any field of the request holds the parsed cookies (the plugin keeps them under a symbol of its own).
+  const parsed = (request: object): boolean => [...Object.keys(request), ...Object.getOwnPropertySymbols(request)]
+    .some(key => ((request as Record<PropertyKey, unknown>)[key] as { theme?: unknown } | null)?.theme === 'dark')
+  unguarded.get('/cookies', async (request) => ({ parsed: parsed(request) }))
+  unguarded.get('/guarded', { preHandler: unguarded.cognito.identify }, async (request) => ({ parsed: parsed(request) }))
+  t.same((await unguarded.inject({ url: '/cookies', cookies: { theme: 'dark' } })).json(), { parsed: false }, 'an unguarded route never parses cookies')
+  t.same((await unguarded.inject({ url: '/guarded', cookies: { theme: 'dark' } })).json(), { parsed: true }, 'a guard parses them, on its request only')
   const me = await app.inject({ url: '/me', cookies })
   t.equal(me.statusCode, 200, 'guards read the session cookies themselves')
   t.equal(me.json().username, 'alice')
